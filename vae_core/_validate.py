@@ -1,0 +1,75 @@
+"""Argument checks shared by the public API: each error names the argument, what was expected
+and what was given, so a student's mistake meets a message that teaches."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import Tensor
+
+
+def _shape(t: Tensor) -> str:
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def check_tensor(
+    name: str,
+    value: object,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    last_dim: int | None = None,
+    floating: bool = True,
+    finite: bool = True,
+    nonempty: bool = True,
+    unit_interval: bool = False,
+) -> Tensor:
+    """Validate one tensor argument and return it unchanged."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if value.dim() not in allowed:
+            want = " or ".join(f"{d}-D" for d in allowed)
+            raise ValueError(f"{name} must be {want}, got shape {_shape(value)}")
+    if nonempty and value.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {_shape(value)}")
+    if last_dim is not None and (value.dim() == 0 or value.shape[-1] != last_dim):
+        raise ValueError(
+            f"{name} must have last dimension {last_dim}, got shape {_shape(value)}"
+        )
+    if floating and not value.is_floating_point():
+        raise TypeError(
+            f"{name} must have a floating dtype (e.g. torch.float32), got {value.dtype}; "
+            f"convert with {name}.float()"
+        )
+    if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
+        bad = "NaN" if bool(torch.isnan(value).any()) else "inf"
+        raise ValueError(f"{name} must be finite, but it contains {bad}")
+    if unit_interval and value.numel() and (value.min() < 0 or value.max() > 1):
+        raise ValueError(
+            f"{name} must hold values in [0, 1] (pixel intensities or binary pixels), "
+            f"got values in [{value.min().item():.3g}, {value.max().item():.3g}]"
+        )
+    return value
+
+
+def check_same_shape(name_a: str, a: Tensor, name_b: str, b: Tensor) -> None:
+    if a.shape != b.shape:
+        raise ValueError(
+            f"{name_a} and {name_b} must have the same shape, got {_shape(a)} and {_shape(b)}"
+        )
+
+
+def check_same_device(name_a: str, a: Tensor, name_b: str, b: Tensor) -> None:
+    if a.device != b.device:
+        raise ValueError(
+            f"{name_a} is on {a.device} but {name_b} is on {b.device}; move one with .to(...)"
+        )
+
+
+def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return value

@@ -1,0 +1,116 @@
+"""Estimators of log p(x) (Eq. 1) and of gradients through q(z|x) (Eq. 9).
+
+- `naive_log_px`: sample the prior and average p(x|z), the direct reading of Eq. (1).
+- `iwae_bound`: log (1/K) sum_k p(x, z_k)/q(z_k|x), z_k ~ q(z|x); K = 1 is the ELBO (Eq. 7),
+  and it rises to log p(x) as K grows (Burda et al., 2016).
+- `reparameterized_gradient` and `score_function_gradient`: per-sample estimates of
+  d/d(mu, logvar) E_q[f(z)], so their variances can be compared.
+
+Shapes: B batch, D pixels, Z latent dimensions, K (or S) samples.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, NamedTuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ._validate import check_positive_int, check_same_shape, check_tensor
+from .objective import log_weights
+
+
+def log_mean_exp(log_values: Tensor, dim: int = 0) -> Tensor:
+    """log (1/K) sum_k exp(v_k), stably: logsumexp - log K."""
+    return torch.logsumexp(log_values, dim=dim) - math.log(log_values.shape[dim])
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+@torch.no_grad()
+def naive_log_px(model, x: Tensor, num_samples: int, chunk_size: int = 1000,
+                 generator: torch.Generator | None = None) -> Tensor:
+    """Eq. (1) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,)."""
+    x = model.flatten(x)
+    check_positive_int("num_samples", num_samples)
+    parts = []
+    for k in _chunks(num_samples, chunk_size):
+        z = torch.randn(k, model.config.latent_dim, generator=generator,
+                        device=x.device)  # (K, Z)
+        logits = model.decoder(z)  # (K, D)
+        # log p(x|z) for every (z_k, x_b): x·log sigmoid(l) + (1-x)·log sigmoid(-l), as a product
+        log_on, log_off = F.logsigmoid(logits), F.logsigmoid(-logits)  # (K, D)
+        parts.append((log_on - log_off) @ x.T + log_off.sum(-1, keepdim=True))  # (K, B)
+    return log_mean_exp(torch.cat(parts, 0), dim=0)
+
+
+@torch.no_grad()
+def iwae_bound(model, x: Tensor, num_samples: int, chunk_size: int = 500,
+               generator: torch.Generator | None = None) -> Tensor:
+    """Importance-weighted bound log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
+
+    K = 1 gives a one-sample ELBO; the bound is non-decreasing in K on average and tends to
+    log p(x). Samples are drawn in chunks so memory stays at chunk_size x B x D.
+    """
+    check_positive_int("num_samples", num_samples)
+    parts = [log_weights(model, x, k, generator) for k in _chunks(num_samples, chunk_size)]
+    return log_mean_exp(torch.cat(parts, 0), dim=0)
+
+
+class GradientSamples(NamedTuple):
+    """Per-sample gradient estimates of d/d(mu, logvar) E_q[f(z)]."""
+
+    d_mu: Tensor  # (S, ..., Z)
+    d_logvar: Tensor  # (S, ..., Z)
+
+    def mean(self) -> tuple[Tensor, Tensor]:
+        return self.d_mu.mean(0), self.d_logvar.mean(0)
+
+    def variance(self) -> tuple[Tensor, Tensor]:
+        return self.d_mu.var(0), self.d_logvar.var(0)
+
+
+def _check_gaussian(mu: Tensor, logvar: Tensor, num_samples: int) -> None:
+    check_tensor("mu", mu)
+    check_tensor("logvar", logvar)
+    check_same_shape("mu", mu, "logvar", logvar)
+    check_positive_int("num_samples", num_samples, minimum=2)
+
+
+def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
+                             num_samples: int, eps: Tensor | None = None,
+                             generator: torch.Generator | None = None) -> GradientSamples:
+    """Pathwise estimate via Eq. (9): z = mu + sigma eps, so df/dmu = f'(z) and
+    df/dlogvar = f'(z) * eps * sigma / 2. f maps (S, ..., Z) -> (S, ...)."""
+    _check_gaussian(mu, logvar, num_samples)
+    mu, logvar = mu.detach(), logvar.detach()
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
+                          device=mu.device)  # (S, ..., Z)
+    sigma = torch.exp(0.5 * logvar)
+    z = (mu + sigma * eps).requires_grad_(True)
+    with torch.enable_grad():
+        (df_dz,) = torch.autograd.grad(f(z).sum(), z)  # each sample's f depends on its own z only
+    return GradientSamples(df_dz, df_dz * eps * sigma * 0.5)
+
+
+def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
+                            num_samples: int, eps: Tensor | None = None,
+                            generator: torch.Generator | None = None,
+                            baseline: float | Tensor = 0.0) -> GradientSamples:
+    """REINFORCE: (f(z) - b) * d/d(mu, logvar) log q(z), with z ~ q and no gradient through z.
+
+    d log q / d mu = eps / sigma and d log q / d logvar = (eps^2 - 1) / 2, with eps = (z - mu)/sigma.
+    """
+    _check_gaussian(mu, logvar, num_samples)
+    mu, logvar = mu.detach(), logvar.detach()
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
+                          device=mu.device)  # (S, ..., Z)
+    sigma = torch.exp(0.5 * logvar)
+    with torch.no_grad():
+        weight = (f(mu + sigma * eps) - baseline).unsqueeze(-1)  # (S, ..., 1)
+    return GradientSamples(weight * eps / sigma, weight * 0.5 * (eps.pow(2) - 1))

@@ -1,0 +1,135 @@
+"""The model: an MLP encoder x -> q(z|x) (Eq. 4), an MLP decoder z -> Bernoulli logits, and the VAE
+that joins them with the reparameterization trick (Eq. 9).
+
+Shapes: B batch, D pixels, H hidden units, Z latent dimensions, K samples per image.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from ._validate import check_same_device, check_same_shape, check_tensor
+from .config import VAEConfig
+
+
+def _mlp(sizes: list[int]) -> nn.Sequential:
+    """Linear layers with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if i > 0:
+            layers.append(nn.ReLU())
+        layers.append(nn.Linear(n_in, n_out))
+    return nn.Sequential(*layers)
+
+
+class Encoder(nn.Module):
+    """q_phi(z|x) = N(mu_phi(x), diag(sigma^2_phi(x)))  -- Eq. (4)."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        last = config.hidden[-1] if config.hidden else config.data_dim
+        self.trunk = nn.Sequential(_mlp([config.data_dim, *config.hidden]), nn.ReLU()) \
+            if config.hidden else nn.Identity()
+        self.fc_mu = nn.Linear(last, config.latent_dim)
+        self.fc_logvar = nn.Linear(last, config.latent_dim)
+
+    def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        h = self.trunk(x)  # (B, D) -> (B, H)
+        return self.fc_mu(h), self.fc_logvar(h)  # (B, Z), (B, Z)
+
+
+class Decoder(nn.Module):
+    """z -> logits of p_theta(x|z) = prod_d Bernoulli(x_d | sigmoid(logits_d))."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.net = _mlp([config.latent_dim, *reversed(config.hidden), config.data_dim])
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z)  # (..., Z) -> (..., D) logits
+
+
+class VAEOutput(NamedTuple):
+    logits: Tensor  # (B, D) decoder logits at z
+    mu: Tensor  # (B, Z)
+    logvar: Tensor  # (B, Z)
+    z: Tensor  # (B, Z)
+
+
+def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
+                   generator: torch.Generator | None = None) -> Tensor:
+    """Eq. (9): z = mu + sigma * eps with eps ~ N(0, I) and sigma = exp(logvar / 2)."""
+    check_tensor("mu", mu)
+    check_tensor("logvar", logvar)
+    check_same_shape("mu", mu, "logvar", logvar)
+    if eps is None:
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    else:
+        check_tensor("eps", eps)
+        check_same_shape("eps", eps, "mu", mu)
+        check_same_device("eps", eps, "mu", mu)
+    return mu + torch.exp(0.5 * logvar) * eps  # (B, Z)
+
+
+class VAE(nn.Module):
+    """Variational autoencoder with Bernoulli pixels and a N(0, I) prior."""
+
+    def __init__(self, config: VAEConfig | None = None) -> None:
+        super().__init__()
+        self.config = config if config is not None else VAEConfig()
+        if not isinstance(self.config, VAEConfig):
+            raise TypeError(f"config must be a VAEConfig, got {type(self.config).__name__}")
+        self.encoder = Encoder(self.config)
+        self.decoder = Decoder(self.config)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def flatten(self, x: Tensor, name: str = "x") -> Tensor:
+        """Accept (B, D) or images (B, 1, 28, 28) / (B, 28, 28); return (B, D), checked."""
+        check_tensor(name, x, ndim=(2, 3, 4))
+        x = x.reshape(x.shape[0], -1)  # (B, D)
+        if x.shape[1] != self.config.data_dim:
+            raise ValueError(
+                f"{name} must have {self.config.data_dim} pixels per image, got "
+                f"{x.shape[1]} (shape {tuple(x.shape)})"
+            )
+        if x.device != self.device:
+            raise ValueError(
+                f"{name} is on {x.device} but the model is on {self.device}; "
+                f"use {name}.to(model.device)"
+            )
+        return x
+
+    def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x (B, D) -> (mu, logvar), each (B, Z): the parameters of q(z|x), Eq. (4)."""
+        return self.encoder(self.flatten(x))
+
+    def reparameterize(self, mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
+                       generator: torch.Generator | None = None) -> Tensor:
+        """Eq. (9): a sample of q(z|x) that is a differentiable function of (mu, logvar)."""
+        return reparameterize(mu, logvar, eps, generator)
+
+    def decode(self, z: Tensor) -> Tensor:
+        """z (..., Z) -> Bernoulli logits (..., D)."""
+        check_tensor("z", z, last_dim=self.config.latent_dim)
+        if z.device != self.device:
+            raise ValueError(f"z is on {z.device} but the model is on {self.device}")
+        return self.decoder(z)
+
+    def forward(self, x: Tensor, eps: Tensor | None = None,
+                generator: torch.Generator | None = None) -> VAEOutput:
+        mu, logvar = self.encode(x)  # (B, Z) each
+        z = self.reparameterize(mu, logvar, eps, generator)  # (B, Z)
+        return VAEOutput(self.decoder(z), mu, logvar, z)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
+        """Draw z ~ N(0, I) and return the decoder's pixel means sigmoid(logits), (n, D)."""
+        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)
+        return torch.sigmoid(self.decoder(z))

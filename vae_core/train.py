@@ -1,0 +1,166 @@
+"""Training: a tensor-resident fit loop for the negative ELBO, with per-epoch records in nats.
+
+No per-sample Python work: each step slices a permuted index of the split held as one tensor,
+binarizes the batch with one `torch.bernoulli`, and runs one forward and backward pass.
+The loop knows the model only through `step_loss`, which returns the two terms of Eq. (8).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from ._validate import check_positive_int
+from .data import ImageSet
+from .estimators import log_mean_exp
+from .objective import _kl, log_weights
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss or its gradient stopped being finite; the model keeps its last good weights."""
+
+
+def pick_device() -> torch.device:
+    """CUDA when present (e.g. Colab with a GPU), else the CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class EpochRecord:
+    epoch: int
+    reconstruction: float  # -E_q[log p(x|z)], nats per image, mean over the epoch
+    kl: float  # KL(q(z|x) || p(z)), nats per image
+    seconds: float
+    test_elbo: float | None = None  # nats per image
+    test_log_px: float | None = None  # importance-weighted estimate, nats per image
+
+    @property
+    def loss(self) -> float:
+        """The negative ELBO, nats per image."""
+        return self.reconstruction + self.kl
+
+
+@dataclass
+class History:
+    records: list[EpochRecord] = field(default_factory=list)
+    interrupted: bool = False
+
+    def column(self, name: str) -> list[float]:
+        return [getattr(r, name) for r in self.records]
+
+    def to_dicts(self) -> list[dict]:
+        return [asdict(r) | {"loss": r.loss} for r in self.records]
+
+
+@dataclass
+class Evaluation:
+    elbo: float  # mean over images of the K-sample ELBO estimate, nats
+    log_px: float  # mean over images of the IWAE bound with K samples, nats
+    num_samples: int
+    num_images: int
+
+
+@torch.no_grad()
+def evaluate(model, x: Tensor, num_samples: int = 100, batch_size: int = 100,
+             generator: torch.Generator | None = None) -> Evaluation:
+    """Test ELBO (Eq. 8) and the importance-weighted log p(x), from the same K samples per image."""
+    check_positive_int("num_samples", num_samples)
+    x = model.flatten(x)
+    was_training = model.training
+    model.eval()
+    elbos, bounds = [], []
+    for start in range(0, x.shape[0], batch_size):
+        log_w = torch.cat([log_weights(model, x[start:start + batch_size], k, generator)
+                           for k in _chunks(num_samples, max(1, 50000 // batch_size))])  # (K, B)
+        elbos.append(log_w.mean(0))
+        bounds.append(log_mean_exp(log_w, 0))
+    model.train(was_training)
+    return Evaluation(float(torch.cat(elbos).mean()), float(torch.cat(bounds).mean()),
+                      num_samples, x.shape[0])
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    return [min(size, total - s) for s in range(0, total, size)]
+
+
+def step_loss(model, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+    """Batch means of -E_q[log p(x|z)] (one reparameterized sample) and KL: the terms of Eq. (8)."""
+    mu, logvar = model.encoder(x)  # (B, Z) each
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    logits = model.decoder(mu + torch.exp(0.5 * logvar) * eps)  # (B, D)
+    batch = x.shape[0]
+    reconstruction = F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / batch
+    return reconstruction, _kl(mu, logvar).mean()
+
+
+def _check_finite(loss: Tensor, model, epoch: int, step: int) -> None:
+    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
+    if not (math.isfinite(loss.item()) and math.isfinite(grad_norm.item())):
+        what = "loss" if not math.isfinite(loss.item()) else "gradient norm"
+        raise TrainingDiverged(
+            f"the {what} became non-finite at epoch {epoch}, step {step}; the model keeps the "
+            f"weights of the last good step. Try a smaller learning rate."
+        )
+
+
+def fit(model, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 10,
+        batch_size: int = 128, lr: float = 1e-3, seed: int = 0, binarize: bool = True,
+        eval_samples: int = 100, eval_images: int = 1000, max_seconds: float | None = None,
+        optimizer: torch.optim.Optimizer | None = None, generator: torch.Generator | None = None,
+        history: History | None = None, progress: bool = True) -> History:
+    """Maximize the ELBO with Adam. Returns the per-epoch History (also on KeyboardInterrupt).
+
+    Passing back the `optimizer`, `generator` and `history` of an earlier call continues that run.
+    """
+    from tqdm.auto import tqdm
+
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
+    if train.images.device != model.device:
+        raise ValueError(f"train is on {train.images.device} but the model is on {model.device}; "
+                         f"use train.to(model.device)")
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    generator = generator or torch.Generator(device=model.device).manual_seed(seed)
+    history = history if history is not None else History()
+    test_x = test.binarized(seed=0)[:eval_images] if test is not None else None
+    start, first = time.perf_counter(), len(history.records) + 1
+    model.train()
+    bar = tqdm(range(first, first + epochs), disable=not progress, desc="epochs")
+    try:
+        for epoch in bar:
+            record = _train_epoch(model, train, optimizer, generator, epoch, batch_size, binarize)
+            if test_x is not None:
+                result = evaluate(model, test_x, eval_samples, generator=generator)
+                record.test_elbo, record.test_log_px = result.elbo, result.log_px
+            history.records.append(record)
+            bar.set_postfix(loss=f"{record.loss:.2f}", kl=f"{record.kl:.2f}")
+            if max_seconds is not None and time.perf_counter() - start > max_seconds:
+                break
+    except KeyboardInterrupt:
+        history.interrupted = True
+    finally:
+        bar.close()
+        model.eval()
+    return history
+
+
+def _train_epoch(model, train: ImageSet, optimizer, generator, epoch: int, batch_size: int,
+                 binarize: bool) -> EpochRecord:
+    tic = time.perf_counter()
+    total_rec = torch.zeros((), device=model.device)
+    total_kl = torch.zeros((), device=model.device)
+    for step, x in enumerate(train.batches(batch_size, generator, binarize)):
+        reconstruction, kl = step_loss(model, x, generator)
+        loss = reconstruction + kl
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        _check_finite(loss, model, epoch, step)
+        optimizer.step()
+        total_rec += reconstruction.detach() * x.shape[0]
+        total_kl += kl.detach() * x.shape[0]
+    n = len(train)
+    return EpochRecord(epoch, float(total_rec) / n, float(total_kl) / n, time.perf_counter() - tic)

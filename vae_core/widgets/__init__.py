@@ -1,0 +1,1 @@
+"""Latent-space widgets (anywidget); see the latent-space chapter."""
