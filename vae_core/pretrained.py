@@ -109,3 +109,24 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def load_or_train(name: str, epochs: int | None = None, device: torch.device | str | None = None,
+                  data_root: str | None = None, seed: int = 0) -> tuple[VAE, dict]:
+    """The shipped model when it is present, else a freshly trained one (with its history).
+
+    A notebook calls this so that it runs in a few seconds with the package's weights, and
+    still runs (training `epochs`, default the recipe's) where they are absent.
+    """
+    from . import data, train
+
+    device = device or train.pick_device()
+    if name in available():
+        return load_pretrained(name, device=device)
+    recipe = RECIPES[name]
+    torch.manual_seed(seed)
+    model = VAE(recipe["config"]).to(device)
+    train_set = data.load("train", root=data_root, device=device)
+    history = train.fit(model, train_set, epochs=epochs or recipe["epochs"], seed=seed)
+    return model, {"name": name, "epochs": len(history.records), "history": history.to_dicts(),
+                   "pretrained": False}
