@@ -6,7 +6,11 @@ PIP := $(VENV)/bin/pip
 # Where MNIST lives; torchvision downloads it there on a connected machine.
 export VAE_CORE_DATA ?= $(HOME)/.cache/vae_core/data
 
-.PHONY: setup book serve test test-unit test-notebooks test-book benchmark pretrained clean
+.PHONY: setup assets book serve test test-unit test-notebooks test-book benchmark pretrained clean
+
+# Page assets (MathJax, require.js, the widget manager) from npm, pinned by package-lock.json.
+# node_modules is never committed; book/_ext/book_assets.py copies what the pages need.
+ASSETS := node_modules/.package-lock.json
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,13 +22,26 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 setup: $(VENV)/.installed
 
-book: setup
+$(ASSETS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
+assets: $(ASSETS)
+
+# Executes every chapter (cached in _build/.jupyter_cache/<fast|full>-<hash of vae_core,
+# weights, requirements.txt>); any cell error or Sphinx warning fails the build.
+book: setup assets
 	$(VENV)/bin/jupyter-book build . -W --keep-going
 
-serve: book
+serve:
+	@test -f _build/html/index.html || $(MAKE) book
 	$(PY) -m http.server --directory _build/html --bind 127.0.0.1 8000
 
-test: setup
+# The book build (warnings as errors) and the browser tests of the built site.
+test-book: setup assets
+	$(VENV)/bin/pytest tests/test_book.py tests/test_site_browser.py
+
+test: setup assets
 	$(VENV)/bin/pytest tests
 	$(VENV)/bin/pytest --nbval-lax --nbval-current-env notebooks
 

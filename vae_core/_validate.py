@@ -42,13 +42,19 @@ def check_tensor(
             f"{name} must have a floating dtype (e.g. torch.float32), got {value.dtype}; "
             f"convert with {name}.float()"
         )
+    if value.device.type == "meta":  # shapes only (e.g. a stand-in for another device)
+        return value
     if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
         bad = "NaN" if bool(torch.isnan(value).any()) else "inf"
-        raise ValueError(f"{name} must be finite, but it contains {bad}")
+        count = int((~torch.isfinite(value)).sum())
+        raise ValueError(f"{name} must be finite (no NaN or inf), but it contains {bad} "
+                         f"({count} non-finite of {value.numel()} values)")
     if unit_interval and value.numel() and (value.min() < 0 or value.max() > 1):
+        low, high = value.min().item(), value.max().item()
+        hint = "; pixels stored as 0-255? divide by 255" if low >= 0 and high <= 255 else ""
         raise ValueError(
             f"{name} must hold values in [0, 1] (pixel intensities or binary pixels), "
-            f"got values in [{value.min().item():.3g}, {value.max().item():.3g}]"
+            f"got values in [{low:.3g}, {high:.3g}]{hint}"
         )
     return value
 
@@ -73,3 +79,27 @@ def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return value
+
+
+def check_positive_float(name: str, value: object) -> float:
+    """A finite number > 0 (a learning rate, a standard deviation, an extent)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
+    if not (value > 0 and value < float("inf")):
+        raise ValueError(f"{name} must be a finite number > 0, got {value}")
+    return float(value)
+
+
+def check_callable(name: str, value: object, expected: str) -> None:
+    if not callable(value):
+        raise TypeError(f"{name} must be a function {expected}, got {type(value).__name__}")
+
+
+def check_model(value: object, name: str = "model") -> None:
+    """The VAE-like object the objective and estimators need: .flatten, .encoder, .decoder."""
+    from .model import VAE
+
+    if not isinstance(value, VAE):
+        raise TypeError(f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), "
+                        f"got {type(value).__name__}")
+    value.check_architecture()

@@ -23,6 +23,7 @@ from .config import VAEConfig
 from .model import VAE
 
 FORMAT = "vae_core.checkpoint/1"
+TRAINING_FORMAT = "vae_core.training_state/1"  # model + optimizer + generator + history
 
 
 class CheckpointError(RuntimeError):
@@ -71,7 +72,8 @@ def save_checkpoint(path: str | os.PathLike, model: VAE, metrics: dict | None = 
     return hashlib.sha256(payload).hexdigest()
 
 
-def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None
+def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
+                    formats: tuple[str, ...] = (FORMAT, TRAINING_FORMAT)
                     ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read and verify a checkpoint file; return (tensors, header). Raises CheckpointError."""
     path = Path(path)
@@ -92,9 +94,9 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None
     except (SafetensorError, ValueError, OSError) as error:
         raise CheckpointError(f"checkpoint {path} is truncated or not a safetensors file "
                               f"({error})") from None
-    if header.get("format") != FORMAT:
+    if header.get("format") not in formats:
         raise CheckpointError(f"checkpoint {path} has format {header.get('format')!r}, "
-                              f"expected {FORMAT!r}")
+                              f"expected {' or '.join(map(repr, formats))}")
     if _tensor_digest(tensors) != header.get("tensors_sha256"):
         raise CheckpointError(f"checkpoint {path} is corrupt: its tensors do not match the "
                               f"SHA-256 recorded when it was saved")
@@ -105,11 +107,106 @@ def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
                     device: torch.device | str = "cpu") -> tuple[VAE, dict]:
     """Rebuild the VAE stored at `path`; return (model in eval mode, metrics)."""
     tensors, header = read_checkpoint(path, expected_sha256)
-    model = VAE(VAEConfig.from_json(header["config"]))
+    model = _rebuild(path, tensors, header)
+    return model.to(device).eval(), json.loads(header["metrics"])
+
+
+def _rebuild(path, tensors: dict[str, torch.Tensor], header: dict[str, str],
+             model: VAE | None = None) -> VAE:
+    """The checkpoint's VAE, or its weights copied into `model` (which must have its config)."""
+    try:
+        config = VAEConfig.from_json(header["config"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"checkpoint {path} has no valid config ({error})") from None
+    if model is None:
+        model = VAE(config)
+    elif model.config != config:
+        raise CheckpointError(f"checkpoint {path} holds a model with {config}, but the model "
+                              f"given has {model.config}; build it with that config")
     state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
     try:
         model.load_state_dict(state)
     except RuntimeError as error:
         raise CheckpointError(f"checkpoint {path} does not fit its recorded architecture "
-                              f"{model.config}: {error}") from None
-    return model.to(device).eval(), json.loads(header["metrics"])
+                              f"{config}: {error}") from None
+    return model
+
+
+class TrainingState:
+    """Everything `train.fit` needs to continue a run exactly: model, optimizer, generator, history."""
+
+    def __init__(self, model: VAE, optimizer: torch.optim.Optimizer, generator: torch.Generator,
+                 history) -> None:
+        self.model, self.optimizer, self.generator, self.history = (model, optimizer, generator,
+                                                                    history)
+
+
+def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.optim.Optimizer,
+                        generator: torch.Generator, history, metrics: dict | None = None) -> str:
+    """Save a resumable training state atomically (safetensors + JSON header, nothing pickled).
+
+    Tensors: the model's weights, the optimizer's per-parameter state, the generator's state.
+    Header: the config, the optimizer's class and hyperparameters, the history; SHA-256 as in
+    `save_checkpoint`. Returns the file's SHA-256.
+    """
+    from dataclasses import asdict
+
+    if not isinstance(model, VAE):
+        raise TypeError(f"model must be a vae_core.VAE, got {type(model).__name__}")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not isinstance(generator, torch.Generator):
+        raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    opt_state = optimizer.state_dict()
+    for index, slots in opt_state["state"].items():
+        for key, value in slots.items():
+            if not isinstance(value, torch.Tensor):
+                value = torch.tensor(value)
+            tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
+    groups = [{k: (float(v) if isinstance(v, torch.Tensor) else v) for k, v in group.items()}
+              for group in opt_state["param_groups"]]
+    tensors["generator.state"] = generator.get_state().cpu().contiguous()
+    header = {
+        "format": TRAINING_FORMAT,
+        "config": model.config.to_json(),
+        "metrics": json.dumps(metrics or {}, sort_keys=True),
+        "optimizer": json.dumps({"class": type(optimizer).__name__, "param_groups": groups}),
+        "generator_device": str(generator.device),
+        "history": json.dumps({"records": [asdict(r) for r in history.records],
+                               "interrupted": bool(history.interrupted)}),
+        "tensors_sha256": _tensor_digest(tensors),
+    }
+    payload = save_bytes(tensors, metadata=header)
+    atomic_write_bytes(Path(path), payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def load_training_state(path: str | os.PathLike, model: VAE | None = None,
+                        device: torch.device | str | None = None,
+                        expected_sha256: str | None = None) -> TrainingState:
+    """Read a state written by `save_training_state`. With `model`, its weights are overwritten
+    (its config must match); else a new VAE is built on `device` (default CPU)."""
+    from .train import EpochRecord, History
+
+    tensors, header = read_checkpoint(path, expected_sha256, formats=(TRAINING_FORMAT,))
+    model = _rebuild(path, tensors, header, model)
+    if device is not None:
+        model.to(device)
+    try:
+        opt = json.loads(header["optimizer"])
+        optimizer = getattr(torch.optim, opt["class"])(model.parameters())
+        state = {}
+        for key, value in tensors.items():
+            if key.startswith("optimizer."):
+                _, index, slot = key.split(".", 2)
+                state.setdefault(int(index), {})[slot] = value
+        optimizer.load_state_dict({"state": state, "param_groups": opt["param_groups"]})
+        generator = torch.Generator(device=model.device)
+        generator.set_state(tensors["generator.state"])
+        raw = json.loads(header["history"])
+        history = History([EpochRecord(**r) for r in raw["records"]], raw["interrupted"])
+    except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
+        raise CheckpointError(f"training state {path} is incomplete or inconsistent "
+                              f"({type(error).__name__}: {error})") from None
+    return TrainingState(model, optimizer, generator, history)

@@ -96,11 +96,14 @@ def _download(root: Path, name: str) -> None:
         cls(str(root), train=True, download=True)
         cls(str(root), train=False, download=True)
     except Exception as error:  # no network, mirror down, disk full ...
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        files = ", ".join(CHECKSUMS[name])
         raise DataError(
-            f"{name} is not under {root} and downloading it failed ({error}). Either connect to "
-            f"the internet and run again, or copy the raw files to "
-            f"{_raw_folder(root, name)} and point the {ENV_VAR} environment variable (or the "
-            f"root argument) at {root}."
+            f"{name} is not under {root} and downloading it failed ({reason}). To fix it, "
+            f"either connect to the internet and run again, or copy the four raw files "
+            f"({files}) into {_raw_folder(root, name)}, or point the {ENV_VAR} environment "
+            f"variable (or the root= argument) at a folder that already holds "
+            f"{_raw_folder(Path('.'), name)}."
         ) from error
 
 

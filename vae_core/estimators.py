@@ -17,7 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import check_positive_int, check_same_shape, check_tensor
+from ._validate import (check_callable, check_model, check_positive_int, check_same_device,
+                        check_same_shape, check_tensor)
 from .objective import log_weights
 
 
@@ -34,8 +35,10 @@ def _chunks(total: int, size: int) -> list[int]:
 def naive_log_px(model, x: Tensor, num_samples: int, chunk_size: int = 1000,
                  generator: torch.Generator | None = None) -> Tensor:
     """Eq. (1) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,)."""
-    x = model.flatten(x)
+    check_model(model)
+    x = check_tensor("x", model.flatten(x), unit_interval=True)
     check_positive_int("num_samples", num_samples)
+    check_positive_int("chunk_size", chunk_size)
     parts = []
     for k in _chunks(num_samples, chunk_size):
         z = torch.randn(k, model.config.latent_dim, generator=generator,
@@ -56,6 +59,7 @@ def iwae_bound(model, x: Tensor, num_samples: int, chunk_size: int = 500,
     log p(x). Samples are drawn in chunks so memory stays at chunk_size x B x D.
     """
     check_positive_int("num_samples", num_samples)
+    check_positive_int("chunk_size", chunk_size)
     parts = [log_weights(model, x, k, generator) for k in _chunks(num_samples, chunk_size)]
     return log_mean_exp(torch.cat(parts, 0), dim=0)
 
@@ -73,11 +77,27 @@ class GradientSamples(NamedTuple):
         return self.d_mu.var(0), self.d_logvar.var(0)
 
 
-def _check_gaussian(mu: Tensor, logvar: Tensor, num_samples: int) -> None:
+def _check_gaussian(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor | None) -> None:
+    check_callable("f", f, "of z (S, ..., Z) returning (S, ...)")
     check_tensor("mu", mu)
     check_tensor("logvar", logvar)
     check_same_shape("mu", mu, "logvar", logvar)
+    check_same_device("logvar", logvar, "mu", mu)
     check_positive_int("num_samples", num_samples, minimum=2)
+    if eps is not None:
+        check_tensor("eps", eps)
+        if tuple(eps.shape) != (num_samples, *mu.shape):
+            raise ValueError(f"eps must have shape (num_samples, *mu.shape) = "
+                             f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}")
+
+
+def _check_f_output(value: Tensor, z: Tensor) -> None:
+    if not isinstance(value, Tensor) or tuple(value.shape) != tuple(z.shape[:-1]):
+        got = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
+        raise ValueError(
+            f"f must return one value per sample, shape {tuple(z.shape[:-1])} for z of shape "
+            f"{tuple(z.shape)} (sum over the last axis), got {got}"
+        )
 
 
 def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
@@ -85,7 +105,7 @@ def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: 
                              generator: torch.Generator | None = None) -> GradientSamples:
     """Pathwise estimate via Eq. (9): z = mu + sigma eps, so df/dmu = f'(z) and
     df/dlogvar = f'(z) * eps * sigma / 2. f maps (S, ..., Z) -> (S, ...)."""
-    _check_gaussian(mu, logvar, num_samples)
+    _check_gaussian(f, mu, logvar, num_samples, eps)
     mu, logvar = mu.detach(), logvar.detach()
     if eps is None:
         eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
@@ -93,7 +113,9 @@ def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: 
     sigma = torch.exp(0.5 * logvar)
     z = (mu + sigma * eps).requires_grad_(True)
     with torch.enable_grad():
-        (df_dz,) = torch.autograd.grad(f(z).sum(), z)  # each sample's f depends on its own z only
+        value = f(z)
+        _check_f_output(value, z)
+        (df_dz,) = torch.autograd.grad(value.sum(), z)  # each sample's f depends on its own z only
     return GradientSamples(df_dz, df_dz * eps * sigma * 0.5)
 
 
@@ -105,12 +127,15 @@ def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: T
 
     d log q / d mu = eps / sigma and d log q / d logvar = (eps^2 - 1) / 2, with eps = (z - mu)/sigma.
     """
-    _check_gaussian(mu, logvar, num_samples)
+    _check_gaussian(f, mu, logvar, num_samples, eps)
     mu, logvar = mu.detach(), logvar.detach()
     if eps is None:
         eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
                           device=mu.device)  # (S, ..., Z)
     sigma = torch.exp(0.5 * logvar)
     with torch.no_grad():
-        weight = (f(mu + sigma * eps) - baseline).unsqueeze(-1)  # (S, ..., 1)
+        z = mu + sigma * eps
+        value = f(z)
+        _check_f_output(value, z)
+        weight = (value - baseline).unsqueeze(-1)  # (S, ..., 1)
     return GradientSamples(weight * eps / sigma, weight * 0.5 * (eps.pow(2) - 1))

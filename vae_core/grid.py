@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ._validate import check_positive_int, check_tensor
+from ._validate import check_callable, check_positive_float, check_positive_int, check_tensor
 
 LogJoint = Callable[[Tensor], Tensor]  # z (G, 2) -> log p(x, z) (G,)
 
@@ -57,7 +57,15 @@ def _grid(lo: Tensor, hi: Tensor, n: int) -> tuple[Tensor, Tensor, Tensor]:
 
 
 def _evaluate(log_joint: LogJoint, points: Tensor, n: int, chunk: int) -> Tensor:
-    values = [log_joint(points[i:i + chunk]).to(torch.float64) for i in range(0, len(points), chunk)]
+    values = []
+    for i in range(0, len(points), chunk):
+        z = points[i:i + chunk]  # (G, 2)
+        value = log_joint(z)
+        if not isinstance(value, Tensor) or tuple(value.shape) != (z.shape[0],):
+            got = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
+            raise ValueError(f"log_joint must return one log density per grid point, shape "
+                             f"({z.shape[0]},) for z of shape {tuple(z.shape)}, got {got}")
+        values.append(value.detach().to(device="cpu", dtype=torch.float64))
     return torch.cat(values).reshape(n, n)
 
 
@@ -70,10 +78,12 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
                       coarse_resolution: int = 121, log_floor: float = 30.0,
                       chunk_size: int = 20000) -> GridPosterior:
     """Integrate p(x, z) over a 2-D latent grid; see the module docstring for the error control."""
+    check_callable("log_joint", log_joint, "of z (G, 2) returning log p(x, z) (G,)")
     check_positive_int("resolution", resolution, minimum=5)
     check_positive_int("coarse_resolution", coarse_resolution, minimum=5)
-    if not extent > 0:
-        raise ValueError(f"extent must be > 0, got {extent}")
+    check_positive_float("extent", extent)
+    check_positive_float("log_floor", log_floor)
+    check_positive_int("chunk_size", chunk_size)
     half = torch.tensor([extent, extent], dtype=torch.float64)
     c1, c2, coarse_points = _grid(-half, half, coarse_resolution)
     coarse = _evaluate(log_joint, coarse_points, coarse_resolution, chunk_size)  # (Nc, Nc)
@@ -111,12 +121,20 @@ def vae_log_joint(model, x: Tensor) -> LogJoint:
     """log p(x, z) = log p(x|z) + log p(z) for one image x (D,) under a VAE with Z = 2."""
     from .objective import bernoulli_log_likelihood, standard_normal_log_density
 
+    from ._validate import check_model
+
+    check_model(model)
     if model.config.latent_dim != 2:
-        raise ValueError(f"the grid needs a model with latent_dim 2, got {model.config.latent_dim}")
-    x = model.flatten(x.reshape(1, -1))[0]  # (D,)
+        raise ValueError(f"model must have latent_dim 2 for a grid over z, got latent_dim "
+                         f"{model.config.latent_dim}")
+    check_tensor("x", x)
+    if x.numel() != model.config.data_dim:
+        raise ValueError(f"x must be one image of {model.config.data_dim} pixels, e.g. shape "
+                         f"({model.config.data_dim},) or (1, 28, 28), got shape {tuple(x.shape)}")
+    x = check_tensor("x", model.flatten(x.reshape(1, -1)), unit_interval=True)[0]  # (D,)
 
     def log_joint(z: Tensor) -> Tensor:
-        z = z.to(device=model.device, dtype=torch.float32)  # (G, 2)
+        z = z.to(device=model.device, dtype=model.dtype)  # (G, 2)
         return bernoulli_log_likelihood(model.decoder(z), x) + standard_normal_log_density(z)
 
     return log_joint

@@ -18,7 +18,7 @@ import torch
 from torch import Tensor
 from torch.distributions import MultivariateNormal
 
-from ._validate import check_positive_int, check_tensor
+from ._validate import check_positive_float, check_positive_int, check_tensor
 from .estimators import log_mean_exp
 from .objective import LOG_2PI, standard_normal_log_density
 
@@ -35,8 +35,7 @@ class LinearGaussianModel:
         if self.bias.shape[0] != self.weight.shape[0]:
             raise ValueError(f"bias must have shape ({self.weight.shape[0]},) to match weight "
                              f"{tuple(self.weight.shape)}, got {tuple(self.bias.shape)}")
-        if not self.noise_std > 0:
-            raise ValueError(f"noise_std must be > 0, got {self.noise_std}")
+        check_positive_float("noise_std", self.noise_std)
 
     @classmethod
     def random(cls, data_dim: int, latent_dim: int, noise_std: float = 0.5,
@@ -84,8 +83,28 @@ class LinearGaussianModel:
         mean = (x - self.bias) @ self.weight @ cov / s2  # (B, Z); cov is symmetric
         return mean, cov
 
+    def _check_q(self, x: Tensor, q_mean: Tensor, q_cov: Tensor) -> None:
+        d, z_dim = self.weight.shape
+        check_tensor("x", x, ndim=2, last_dim=d)
+        check_tensor("q_mean", q_mean, ndim=2, last_dim=z_dim)
+        if q_mean.shape[0] != x.shape[0]:
+            raise ValueError(f"q_mean must have one row per row of x, shape ({x.shape[0]}, "
+                             f"{z_dim}), got {tuple(q_mean.shape)}")
+        check_tensor("q_cov", q_cov, ndim=(2, 3))
+        if q_cov.shape[-2:] != (z_dim, z_dim) or (q_cov.dim() == 3 and q_cov.shape[0] != x.shape[0]):
+            raise ValueError(f"q_cov must have shape ({z_dim}, {z_dim}) or ({x.shape[0]}, {z_dim}, "
+                             f"{z_dim}), got {tuple(q_cov.shape)}")
+        if not torch.allclose(q_cov, q_cov.transpose(-1, -2), atol=1e-8, rtol=1e-6):
+            raise ValueError("q_cov must be a symmetric covariance matrix (e.g. A @ A.T + 1e-3 * I), "
+                             "got one that is not symmetric")
+        if bool((torch.linalg.cholesky_ex(q_cov).info != 0).any()):
+            low = float(torch.linalg.eigvalsh(q_cov).min())
+            raise ValueError(f"q_cov must be positive definite (all eigenvalues > 0; e.g. "
+                             f"A @ A.T + 1e-3 * I), got smallest eigenvalue {low:.3g}")
+
     def elbo(self, x: Tensor, q_mean: Tensor, q_cov: Tensor) -> Tensor:
         """Eq. (8) in closed form for q = N(q_mean, q_cov): E_q[log p(x|z)] - KL(q || p(z))."""
+        self._check_q(x, q_mean, q_cov)
         d, z_dim = self.weight.shape
         resid = x - (q_mean @ self.weight.T + self.bias)  # (B, D)
         trace = torch.einsum("dz,...zy,dy->...", self.weight, q_cov, self.weight)
@@ -97,6 +116,7 @@ class LinearGaussianModel:
 
     def kl_to_posterior(self, x: Tensor, q_mean: Tensor, q_cov: Tensor) -> Tensor:
         """KL(q || p(z|x)), the gap in log p(x) = ELBO + KL(q || p(z|x))."""
+        self._check_q(x, q_mean, q_cov)
         post_mean, post_cov = self.posterior(x)
         post_prec = torch.linalg.inv(post_cov)
         diff = post_mean - q_mean  # (B, Z)
@@ -107,6 +127,7 @@ class LinearGaussianModel:
     def log_weights(self, x: Tensor, q_mean: Tensor, q_cov: Tensor, num_samples: int,
                     generator: torch.Generator | None = None) -> Tensor:
         """log p(x, z_k) - log q(z_k) for z_k ~ q: (K, B)."""
+        self._check_q(x, q_mean, q_cov)
         check_positive_int("num_samples", num_samples)
         q = MultivariateNormal(q_mean, covariance_matrix=q_cov)
         eps = torch.randn((num_samples, *q_mean.shape), generator=generator, dtype=q_mean.dtype)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from ._validate import check_same_device, check_same_shape, check_tensor
+from ._validate import check_positive_int, check_same_device, check_same_shape, check_tensor
 from .config import VAEConfig
 
 
@@ -66,6 +66,7 @@ def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
     check_tensor("mu", mu)
     check_tensor("logvar", logvar)
     check_same_shape("mu", mu, "logvar", logvar)
+    check_same_device("logvar", logvar, "mu", mu)
     if eps is None:
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     else:
@@ -90,8 +91,48 @@ class VAE(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def check_architecture(self) -> None:
+        """Raise ValueError if the encoder and decoder no longer fit `config` (a part replaced)."""
+        cfg = self.config
+        for name in ("fc_mu", "fc_logvar"):
+            layer = getattr(self.encoder, name, None)
+            if isinstance(layer, nn.Linear) and layer.out_features != cfg.latent_dim:
+                raise ValueError(
+                    f"model.encoder.{name} must output latent_dim={cfg.latent_dim} values, got "
+                    f"out_features={layer.out_features}: build the encoder and decoder from one "
+                    f"VAEConfig"
+                )
+        enc = [m for m in self.encoder.modules() if isinstance(m, nn.Linear)]
+        if enc and enc[0].in_features != cfg.data_dim:
+            raise ValueError(
+                f"model.encoder's first layer must take data_dim={cfg.data_dim} pixels, got "
+                f"in_features={enc[0].in_features}"
+            )
+        dec = [m for m in self.decoder.modules() if isinstance(m, nn.Linear)]
+        if dec and dec[0].in_features != cfg.latent_dim:
+            raise ValueError(
+                f"model.decoder's first layer must take latent_dim={cfg.latent_dim} inputs (what "
+                f"the encoder produces), got in_features={dec[0].in_features}: the encoder and "
+                f"decoder sizes do not match; build both from one VAEConfig"
+            )
+        if dec and dec[-1].out_features != cfg.data_dim:
+            raise ValueError(
+                f"model.decoder must output data_dim={cfg.data_dim} logits per image, but its "
+                f"last layer has out_features={dec[-1].out_features}"
+            )
+
     def flatten(self, x: Tensor, name: str = "x") -> Tensor:
         """Accept (B, D) or images (B, 1, 28, 28) / (B, 28, 28); return (B, D), checked."""
+        self.check_architecture()
+        if isinstance(x, Tensor) and x.dim() < 2:
+            raise ValueError(
+                f"{name} must be a batch, (B, {self.config.data_dim}) or images (B, 1, 28, 28), "
+                f"got shape {tuple(x.shape)}; for a single image use {name}.unsqueeze(0)"
+            )
         check_tensor(name, x, ndim=(2, 3, 4))
         x = x.reshape(x.shape[0], -1)  # (B, D)
         if x.shape[1] != self.config.data_dim:
@@ -103,6 +144,11 @@ class VAE(nn.Module):
             raise ValueError(
                 f"{name} is on {x.device} but the model is on {self.device}; "
                 f"use {name}.to(model.device)"
+            )
+        if x.dtype != self.dtype:
+            raise TypeError(
+                f"{name} must have the model's dtype {self.dtype}, got {x.dtype}; convert with "
+                f"{name}.to({self.dtype}) (NumPy arrays arrive as float64)"
             )
         return x
 
@@ -119,8 +165,18 @@ class VAE(nn.Module):
         """z (..., Z) -> Bernoulli logits (..., D)."""
         check_tensor("z", z, last_dim=self.config.latent_dim)
         if z.device != self.device:
-            raise ValueError(f"z is on {z.device} but the model is on {self.device}")
-        return self.decoder(z)
+            raise ValueError(f"z is on {z.device} but the model is on {self.device}; "
+                             f"use z.to(model.device)")
+        if z.dtype != self.dtype:
+            raise TypeError(f"z must have the model's dtype {self.dtype}, got {z.dtype}; "
+                            f"convert with z.to({self.dtype})")
+        logits = self.decoder(z)
+        if logits.shape[-1] != self.config.data_dim:
+            raise ValueError(
+                f"model.decoder must output data_dim={self.config.data_dim} logits per image, "
+                f"got shape {tuple(logits.shape)}"
+            )
+        return logits
 
     def forward(self, x: Tensor, eps: Tensor | None = None,
                 generator: torch.Generator | None = None) -> VAEOutput:
@@ -131,5 +187,6 @@ class VAE(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Draw z ~ N(0, I) and return the decoder's pixel means sigmoid(logits), (n, D)."""
+        check_positive_int("n", n)
         z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)
         return torch.sigmoid(self.decoder(z))

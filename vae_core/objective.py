@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import check_positive_int, check_same_device, check_same_shape, check_tensor
+from ._validate import (check_model, check_positive_int, check_same_device, check_same_shape,
+                        check_tensor)
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -25,6 +26,7 @@ def kl_closed_form(mu: Tensor, logvar: Tensor) -> Tensor:
     check_tensor("mu", mu)
     check_tensor("logvar", logvar)
     check_same_shape("mu", mu, "logvar", logvar)
+    check_same_device("logvar", logvar, "mu", mu)
     return _kl(mu, logvar)
 
 
@@ -48,6 +50,7 @@ def kl_monte_carlo(mu: Tensor, logvar: Tensor, num_samples: int,
     check_tensor("mu", mu)
     check_tensor("logvar", logvar)
     check_same_shape("mu", mu, "logvar", logvar)
+    check_same_device("logvar", logvar, "mu", mu)
     check_positive_int("num_samples", num_samples, minimum=2)
     eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
                       device=mu.device)  # (K, ..., Z)
@@ -85,6 +88,7 @@ class ELBOTerms(NamedTuple):
 def elbo(model, x: Tensor, eps: Tensor | None = None,
          generator: torch.Generator | None = None) -> ELBOTerms:
     """Eq. (8): L(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z)), with one reparameterized sample."""
+    check_model(model)
     x = model.flatten(x)
     out = model(x, eps=eps, generator=generator)
     reconstruction = bernoulli_log_likelihood(out.logits, x)  # (B,)
@@ -95,7 +99,8 @@ def elbo(model, x: Tensor, eps: Tensor | None = None,
 def log_weights(model, x: Tensor, num_samples: int,
                 generator: torch.Generator | None = None) -> Tensor:
     """log w_k = log p(x, z_k) - log q(z_k|x) with z_k ~ q(z|x): (K, B). The integrand of Eq. (7)."""
-    x = model.flatten(x)
+    check_model(model)
+    x = check_tensor("x", model.flatten(x), unit_interval=True)
     check_positive_int("num_samples", num_samples)
     mu, logvar = model.encoder(x)  # (B, Z) each
     eps = torch.randn((num_samples, *mu.shape), generator=generator, device=mu.device,

@@ -14,14 +14,26 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import check_positive_int
+from ._validate import check_model, check_positive_float, check_positive_int, check_tensor
 from .data import ImageSet
 from .estimators import log_mean_exp
 from .objective import _kl, log_weights
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss or its gradient stopped being finite; the model keeps its last good weights."""
+    """The loss or its gradient stopped being finite; the model keeps its last good weights.
+
+    `.epoch` and `.step` say where, `.history` holds the epochs completed before it.
+    """
+
+    epoch: int | None = None
+    step: int | None = None
+    history: "History | None" = None
+
+
+def make_optimizer(model, lr: float = 1e-3) -> torch.optim.Optimizer:
+    """Adam, as in the reference tutorial."""
+    return torch.optim.Adam(model.parameters(), lr=lr)
 
 
 def pick_device() -> torch.device:
@@ -101,29 +113,52 @@ def _check_finite(loss: Tensor, model, epoch: int, step: int) -> None:
     grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
     if not (math.isfinite(loss.item()) and math.isfinite(grad_norm.item())):
         what = "loss" if not math.isfinite(loss.item()) else "gradient norm"
-        raise TrainingDiverged(
+        error = TrainingDiverged(
             f"the {what} became non-finite at epoch {epoch}, step {step}; the model keeps the "
             f"weights of the last good step. Try a smaller learning rate."
         )
+        error.epoch, error.step = epoch, step
+        raise error
 
 
 def fit(model, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 10,
         batch_size: int = 128, lr: float = 1e-3, seed: int = 0, binarize: bool = True,
         eval_samples: int = 100, eval_images: int = 1000, max_seconds: float | None = None,
         optimizer: torch.optim.Optimizer | None = None, generator: torch.Generator | None = None,
-        history: History | None = None, progress: bool = True) -> History:
-    """Maximize the ELBO with Adam. Returns the per-epoch History (also on KeyboardInterrupt).
+        history: History | None = None, progress: bool = True,
+        checkpoint_path=None, resume=None) -> History:
+    """Maximize the ELBO with Adam for `epochs` more epochs; return the per-epoch History.
 
-    Passing back the `optimizer`, `generator` and `history` of an earlier call continues that run.
+    - KeyboardInterrupt stops the run and returns the history so far (`interrupted` is True).
+    - A non-finite loss or gradient raises TrainingDiverged (epoch, step, history) before the
+      optimizer applies it, so the model keeps the weights of the last good step.
+    - `checkpoint_path`: after every epoch, save model, optimizer, generator and history there
+      atomically (`checkpoint.save_training_state`).
+    - `resume`: a path written that way (or a `checkpoint.TrainingState`): its weights are loaded
+      into `model` and the run continues exactly where it stopped; 2 epochs, then a resumed
+      2 epochs, give the same losses and weights as 4 epochs in one call.
+    Passing back the `optimizer`, `generator` and `history` of an earlier call also continues it.
     """
     from tqdm.auto import tqdm
 
+    check_model(model)
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
-    if train.images.device != model.device:
-        raise ValueError(f"train is on {train.images.device} but the model is on {model.device}; "
-                         f"use train.to(model.device)")
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    check_positive_float("lr", lr)
+    check_positive_int("eval_samples", eval_samples)
+    check_positive_int("eval_images", eval_images)
+    _check_image_set("train", train, model)
+    if test is not None:
+        _check_image_set("test", test, model)
+    if resume is not None:
+        from .checkpoint import TrainingState, load_training_state
+
+        state = resume if isinstance(resume, TrainingState) else load_training_state(resume, model)
+        if state.model is not model:
+            model.load_state_dict(state.model.state_dict())
+            state.optimizer = _moved_optimizer(state.optimizer, model, lr)
+        optimizer, generator, history = state.optimizer, state.generator, state.history
+    optimizer = optimizer or make_optimizer(model, lr)
     generator = generator or torch.Generator(device=model.device).manual_seed(seed)
     history = history if history is not None else History()
     test_x = test.binarized(seed=0)[:eval_images] if test is not None else None
@@ -138,14 +173,43 @@ def fit(model, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 1
                 record.test_elbo, record.test_log_px = result.elbo, result.log_px
             history.records.append(record)
             bar.set_postfix(loss=f"{record.loss:.2f}", kl=f"{record.kl:.2f}")
+            if checkpoint_path is not None:
+                from .checkpoint import save_training_state
+
+                save_training_state(checkpoint_path, model, optimizer, generator, history)
             if max_seconds is not None and time.perf_counter() - start > max_seconds:
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+    except TrainingDiverged as error:
+        error.history = history
+        raise
     finally:
         bar.close()
         model.eval()
     return history
+
+
+def _check_image_set(name: str, value, model) -> None:
+    if not isinstance(value, ImageSet):
+        raise TypeError(f"{name} must be a vae_core.data.ImageSet (from vae_core.data.load, or "
+                        f"ImageSet(images, labels) for your own (N, D) tensor), got "
+                        f"{type(value).__name__}")
+    check_tensor(f"{name}.images", value.images, ndim=2, last_dim=model.config.data_dim,
+                 unit_interval=True)
+    if value.images.device != model.device:
+        raise ValueError(f"{name} is on {value.images.device} but the model is on "
+                         f"{model.device}; use {name}.to(model.device)")
+    if value.images.dtype != model.dtype:
+        raise TypeError(f"{name}.images must have the model's dtype {model.dtype}, got "
+                        f"{value.images.dtype}")
+
+
+def _moved_optimizer(optimizer, model, lr: float):
+    """The same optimizer state, attached to `model`'s parameters."""
+    fresh = type(optimizer)(model.parameters(), lr=lr)
+    fresh.load_state_dict(optimizer.state_dict())
+    return fresh
 
 
 def _train_epoch(model, train: ImageSet, optimizer, generator, epoch: int, batch_size: int,

@@ -1,0 +1,116 @@
+"""Training throughput, side by side in one run: the reference tutorial's loop, vae_core's loop,
+and the floor set by the matrix products alone. Same model (784-256-20), batch 128, Adam 1e-3."""
+from __future__ import annotations
+
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import vae_core
+from vae_core import data, train
+
+BATCH = 128
+
+
+class ReferenceVAE(nn.Module):
+    """The tutorial's architecture: separate mu/logvar heads, sigmoid output, BCE on probabilities."""
+
+    def __init__(self, latent_dim: int = 20, hidden: int = 256, pixels: int = vae_core.PIXELS):
+        super().__init__()
+        self.pixels = pixels
+        self.enc = nn.Linear(pixels, hidden)
+        self.mu, self.logvar = nn.Linear(hidden, latent_dim), nn.Linear(hidden, latent_dim)
+        self.dec1, self.dec2 = nn.Linear(latent_dim, hidden), nn.Linear(hidden, pixels)
+
+    def forward(self, x):
+        h = F.relu(self.enc(x.view(-1, self.pixels)))  # (B, H)
+        mu, logvar = self.mu(h), self.logvar(h)  # (B, Z) each
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        x_hat = torch.sigmoid(self.dec2(F.relu(self.dec1(z))))  # (B, D)
+        return x_hat.view(-1, 1, 28, 28), mu, logvar
+
+
+def reference_loss(x_hat, x, mu, logvar):
+    bce = F.binary_cross_entropy(x_hat, x, reduction="sum")
+    return bce - 0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def time_reference(root: str, steps: int) -> float:
+    """Seconds per sample of the reference loop (torchvision dataset + DataLoader + ToTensor)."""
+    from torch.utils.data import DataLoader
+    from torchvision import datasets, transforms
+
+    dataset = datasets.MNIST(root, train=True, download=False, transform=transforms.ToTensor())
+    loader = DataLoader(dataset, batch_size=BATCH, shuffle=True)
+    model = ReferenceVAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    tic, seen = time.perf_counter(), 0
+    for i, (x, _) in enumerate(loader):
+        if i == steps:
+            break
+        x_hat, mu, logvar = model(x)
+        loss = reference_loss(x_hat, x, mu, logvar)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        seen += x.shape[0]
+    return (time.perf_counter() - tic) / seen
+
+
+def time_vae_core(train_set: data.ImageSet, epochs: int = 1) -> float:
+    """Seconds per sample of vae_core.train's epoch loop (binarized batches, as in the book)."""
+    model = vae_core.VAE(vae_core.VAEConfig(latent_dim=20))
+    optimizer = train.make_optimizer(model, lr=1e-3)
+    generator = torch.Generator().manual_seed(0)
+    tic = time.perf_counter()
+    for epoch in range(epochs):
+        train._train_epoch(model, train_set, optimizer, generator, epoch, BATCH, True)
+    return (time.perf_counter() - tic) / (epochs * len(train_set))
+
+
+def time_matmul_floor(n_samples: int, latent_dim: int = 20, hidden: int = 256,
+                      pixels: int = vae_core.PIXELS) -> float:
+    """Seconds per sample of the matrix products alone: forward, and backward for inputs and weights.
+
+    Per step: encoder (B,D)x(D,H) and heads (B,H)x(H,2Z); decoder (B,Z)x(Z,H) and (B,H)x(H,D).
+    Backward repeats each product twice (weight gradient, input gradient), except the input
+    gradient of the first layer, which no one needs.
+    """
+    b = BATCH
+    shapes = [((b, pixels), (pixels, hidden)), ((b, hidden), (hidden, 2 * latent_dim)),
+              ((b, latent_dim), (latent_dim, hidden)), ((b, hidden), (hidden, pixels))]
+    products = []
+    for (m, k), (_, n) in shapes:
+        a, w, g = torch.randn(m, k), torch.randn(k, n), torch.randn(m, n)
+        products.append((a, w))  # forward
+        products.append((a.T.contiguous(), g))  # weight gradient: (K, B) x (B, N)
+        products.append((g, w.T.contiguous()))  # input gradient: (B, N) x (N, K)
+    products.pop(2)  # the first layer's input gradient is not computed
+    steps = max(1, n_samples // b)
+    tic = time.perf_counter()
+    for _ in range(steps):
+        for left, right in products:
+            torch.mm(left, right)
+    return (time.perf_counter() - tic) / (steps * b)
+
+
+def run(root: str, repeats: int = 3, reference_steps: int = 150) -> dict:
+    train_set = data.load("train", root=root)
+    rows = {"reference": [], "vae_core": [], "matmul_floor": []}
+    for _ in range(repeats):
+        rows["reference"].append(time_reference(root, reference_steps))
+        rows["vae_core"].append(time_vae_core(train_set))
+        rows["matmul_floor"].append(time_matmul_floor(len(train_set)))
+    med = {k: statistics.median(v) for k, v in rows.items()}
+    return {
+        "threads": torch.get_num_threads(), "repeats": repeats, "batch_size": BATCH,
+        "model": "784-256-20",
+        "samples_per_second": {k: 1.0 / v for k, v in med.items()},
+        "seconds_per_epoch": {k: v * len(train_set) for k, v in med.items()},
+        "speedup_vs_reference": med["reference"] / med["vae_core"],
+        "ratio_to_floor": med["vae_core"] / med["matmul_floor"],
+        "all_seconds_per_sample": rows,
+    }

@@ -1,0 +1,88 @@
+"""Chapter 5 exercise: the importance-weighted bound from log weights,
+
+    IWAE_K = log (1/K) sum_k exp(log w_k),   log w_k = log p(x, z_k) - log q(z_k|x),
+
+computed stably as logsumexp over the sample axis minus log K: (K, B) -> (B,).
+
+`check_iwae_bound(fn)` runs `fn(log_w)` on fixed log weights of realistic size (about -200 nats,
+where exp underflows in float32) and names the usual slips: a missing -log K, the mean of the
+logs (that is the ELBO), the wrong axis, the largest weight alone, a naive exp that underflows.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import torch
+from torch import Tensor
+
+from ..estimators import log_mean_exp
+from ._report import Report, compare
+
+EXERCISE = "Importance-weighted bound from log weights"
+
+
+def _inputs() -> Tensor:
+    """Log weights (K, B) = (50, 4), float32, around -200 nats like a real MNIST digit's."""
+    g = torch.Generator().manual_seed(5)
+    centre = torch.tensor([-95.0, -140.0, -210.0, -260.0], dtype=torch.float64)  # (B,)
+    log_w = centre + 2.0 * torch.randn(50, 4, generator=g, dtype=torch.float64)  # (K, B)
+    return log_w.to(torch.float32)
+
+
+def _mistakes(log_w: Tensor) -> list[tuple[str, Tensor]]:
+    k, b = log_w.shape
+    lse = torch.logsumexp(log_w, 0)  # (B,)
+    return [
+        ("the -log K is missing: logsumexp adds the K weights up, and the bound needs their "
+         "average, so subtract log K (K = number of rows, log_w.shape[0]).", lse),
+        ("you add log K; the average divides by K, so subtract log K.", lse + math.log(k)),
+        ("you subtract log of the batch size; K is the number of samples, log_w.shape[0].",
+         lse - math.log(b)),
+        ("you return the mean of the log weights. That is the ELBO, the K = 1 bound averaged "
+         "over samples; the importance-weighted bound takes the log of the mean of the weights "
+         "(logsumexp minus log K).", log_w.mean(0)),
+        ("you return the largest log weight alone; logsumexp starts from it but adds the other "
+         "weights too.", log_w.max(0).values),
+        ("you reduce over the batch axis (dim=1); the K samples run along dim=0, and the result "
+         "must have one value per image.", torch.logsumexp(log_w, 1) - math.log(b)),
+        ("the sign is flipped.", -(lse - math.log(k))),
+    ]
+
+
+def check_iwae_bound(fn: Callable[[Tensor], Tensor]) -> Report:
+    """Check fn(log_w) -> (B,) for log_w of shape (K, B); say in plain words what is wrong."""
+    report = Report(EXERCISE)
+    log_w = _inputs()
+    expected = log_mean_exp(log_w.to(torch.float64), dim=0)  # (B,)
+    try:
+        got = fn(log_w.clone())
+    except Exception as error:
+        report.problems.append(f"your function raised {type(error).__name__}: {error}")
+        return report
+    if isinstance(got, Tensor) and got.shape == expected.shape and torch.all(got == 0):
+        report.problems.append("your function returns zeros: write logsumexp over the samples "
+                               "minus log K.")
+        return report
+    if isinstance(got, Tensor) and not torch.isfinite(got).all():
+        report.problems.append(
+            "the result contains -inf or NaN. exp(-200) is 0 in float32, so log(mean(exp(log_w))) "
+            "underflows; use torch.logsumexp(log_w, dim=0) - log K, which subtracts the largest "
+            "log weight before exponentiating.")
+        return report
+    if isinstance(got, Tensor):
+        plain = got.detach().to(torch.float64)
+        close = plain.shape == expected.shape and torch.allclose(plain, expected, atol=1e-3)
+        for explanation, wrong in _mistakes(log_w):
+            if not close and plain.shape == wrong.shape and torch.allclose(
+                    plain, wrong.to(torch.float64), rtol=1e-5, atol=1e-3):
+                report.problems.append("Not the bound: " + explanation)
+                return report
+    if not compare(report, "IWAE bound", got, expected, rtol=1e-6, atol=1e-3,
+                   hint="log (1/K) sum_k exp(log_w[k]) = torch.logsumexp(log_w, 0) - log K."):
+        return report
+    # With K = 1 the bound is the single log weight itself.
+    single = log_w[:1]  # (1, B)
+    compare(report, "the bound for K = 1", fn(single.clone()), single[0].to(torch.float64),
+            atol=1e-3, hint="with one sample the bound equals that sample's log weight.")
+    return report
