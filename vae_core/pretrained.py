@@ -1,6 +1,6 @@
 """Pretrained models shipped with the package, and the command that regenerates them.
 
-    python -m vae_core.pretrained --name mnist-z20 --epochs 80
+    python -m vae_core.pretrained [--name mnist-z20] [--epochs N] [--eval-images 2000]
 
 trains with `vae_core.train.fit` on dynamically binarized MNIST, evaluates the test ELBO and the
 importance-weighted log p(x) with K = 5000, and writes `weights/<name>.safetensors` atomically,
@@ -22,8 +22,8 @@ from .config import VAEConfig
 from .model import VAE
 
 RECIPES = {
-    "mnist-z2": {"config": VAEConfig(latent_dim=2), "epochs": 50},
-    "mnist-z20": {"config": VAEConfig(latent_dim=20), "epochs": 80},
+    "mnist-z2": {"config": VAEConfig(latent_dim=2), "epochs": 60},
+    "mnist-z20": {"config": VAEConfig(latent_dim=20), "epochs": 100},
 }
 
 
@@ -53,7 +53,7 @@ def load_pretrained(name: str, device: torch.device | str = "cpu") -> tuple[VAE,
 
 
 def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples: int = 5000,
-               eval_images: int = 10000, data_root: str | None = None) -> dict:
+               eval_images: int = 2000, data_root: str | None = None) -> dict:
     """Train the named model from scratch and write its weights, card and registry entry."""
     from . import data, train
 
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--eval-samples", type=int, default=5000)
-    parser.add_argument("--eval-images", type=int, default=10000)
+    parser.add_argument("--eval-images", type=int, default=2000)
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args(argv)
     for name in args.name or sorted(RECIPES):

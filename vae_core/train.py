@@ -164,7 +164,8 @@ def fit(model, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 1
     test_x = test.binarized(seed=0)[:eval_images] if test is not None else None
     start, first = time.perf_counter(), len(history.records) + 1
     model.train()
-    bar = tqdm(range(first, first + epochs), disable=not progress, desc="epochs")
+    # progress=True leaves `disable` to tqdm, so TQDM_DISABLE=1 (set by the book build) applies
+    bar = tqdm(range(first, first + epochs), desc="epochs", **({} if progress else {"disable": True}))
     try:
         for epoch in bar:
             record = _train_epoch(model, train, optimizer, generator, epoch, batch_size, binarize)

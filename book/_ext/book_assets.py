@@ -160,6 +160,9 @@ def _tree_digest(dirs: list[Path]) -> str:
 
 
 def setup(app: Sphinx) -> dict:
+    # Progress bars are for people waiting at a kernel; on a static page tqdm's widget would
+    # embed the whole widget manager in every page that trains. The chapters' kernels inherit this.
+    os.environ.setdefault("TQDM_DISABLE", "1")
     app.add_config_value("book_assets_digest", "", "html")
     # priority < 500: run before myst-nb and Sphinx read these values
     app.connect("config-inited", set_cache_path, priority=400)
