@@ -26,7 +26,7 @@ def _table(results: dict) -> str:
     lines = []
     if "throughput" in results:
         t = results["throughput"]
-        lines += [f"Training throughput (784-256-20, batch 128, {t['threads']} threads, "
+        lines += [f"Training throughput ({t['model']}, batch {t['batch_size']}, {t['threads']} threads, "
                   f"median of {t['repeats']})",
                   f"  {'loop':<14}{'samples/s':>12}{'s/epoch':>10}"]
         for name, rate in t["samples_per_second"].items():

@@ -92,3 +92,12 @@ def test_iwae_with_one_sample_is_an_elbo_estimate(tiny_model, binary_batch):
         ref = elbo(tiny_model, xs, generator=g).elbo.reshape(300, 8)
     se = (one.var(0) / 300 + ref.var(0) / 300).sqrt()
     assert bool(((one.mean(0) - ref.mean(0)).abs() <= 5 * se).all())
+
+
+@pytest.mark.parametrize("total, size", [(1, 1), (5, 2), (6, 3), (7, 100), (1000, 333)])
+def test_chunk_sizes_cover_the_total_in_bounded_chunks(total, size):
+    from vae_core.estimators import chunk_sizes
+
+    sizes = chunk_sizes(total, size)
+    assert sum(sizes) == total and all(0 < k <= size for k in sizes)
+    assert sizes[:-1] == [size] * (len(sizes) - 1)  # only the last chunk is short

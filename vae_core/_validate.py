@@ -60,6 +60,7 @@ def check_tensor(
 
 
 def check_same_shape(name_a: str, a: Tensor, name_b: str, b: Tensor) -> None:
+    """Two tensors that must have one shape (mu and logvar, eps and mu)."""
     if a.shape != b.shape:
         raise ValueError(
             f"{name_a} and {name_b} must have the same shape, got {_shape(a)} and {_shape(b)}"
@@ -67,13 +68,23 @@ def check_same_shape(name_a: str, a: Tensor, name_b: str, b: Tensor) -> None:
 
 
 def check_same_device(name_a: str, a: Tensor, name_b: str, b: Tensor) -> None:
+    """Two tensors that must live on one device."""
     if a.device != b.device:
         raise ValueError(
             f"{name_a} is on {a.device} but {name_b} is on {b.device}; move one with .to(...)"
         )
 
 
+def check_gaussian(mu: object, logvar: object) -> None:
+    """The parameters of a diagonal Gaussian: two finite float tensors of one shape and device."""
+    check_tensor("mu", mu)
+    check_tensor("logvar", logvar)
+    check_same_shape("mu", mu, "logvar", logvar)
+    check_same_device("logvar", logvar, "mu", mu)
+
+
 def check_positive_int(name: str, value: object, minimum: int = 1) -> int:
+    """An int (not a bool) >= minimum: a size, a count of samples or epochs."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {type(value).__name__}")
     if value < minimum:
@@ -91,6 +102,7 @@ def check_positive_float(name: str, value: object) -> float:
 
 
 def check_callable(name: str, value: object, expected: str) -> None:
+    """A function argument; `expected` says what it should map to what."""
     if not callable(value):
         raise TypeError(f"{name} must be a function {expected}, got {type(value).__name__}")
 
@@ -103,3 +115,9 @@ def check_model(value: object, name: str = "model") -> None:
         raise TypeError(f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), "
                         f"got {type(value).__name__}")
     value.check_architecture()
+
+
+def check_batch(model: object, x: object) -> Tensor:
+    """A model and a batch of pixels in [0, 1] for it; returns x flattened to (B, D)."""
+    check_model(model)
+    return check_tensor("x", model.flatten(x), unit_interval=True)

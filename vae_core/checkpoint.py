@@ -53,23 +53,32 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
+def _write(path: str | os.PathLike, tensors: dict[str, torch.Tensor],
+           header: dict[str, str]) -> str:
+    """Record the tensors' SHA-256 in the header, write the file atomically, return its SHA-256."""
+    payload = save_bytes(tensors, metadata=header | {"tensors_sha256": _tensor_digest(tensors)})
+    atomic_write_bytes(Path(path), payload)
+    return hashlib.sha256(payload).hexdigest()
+
+
+def _model_tensors(model: VAE) -> dict[str, torch.Tensor]:
+    if not isinstance(model, VAE):
+        raise TypeError(f"model must be a vae_core.VAE, got {type(model).__name__}")
+    return {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+
+
 def save_checkpoint(path: str | os.PathLike, model: VAE, metrics: dict | None = None,
                     extra: dict[str, torch.Tensor] | None = None) -> str:
     """Save the model's weights, config and metrics atomically; return the file's SHA-256."""
-    if not isinstance(model, VAE):
-        raise TypeError(f"model must be a vae_core.VAE, got {type(model).__name__}")
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tensors = _model_tensors(model)
     for key, value in (extra or {}).items():
         tensors[f"extra.{key}"] = value.detach().cpu().contiguous()
     header = {
         "format": FORMAT,
         "config": model.config.to_json(),
         "metrics": json.dumps(metrics or {}, sort_keys=True),
-        "tensors_sha256": _tensor_digest(tensors),
     }
-    payload = save_bytes(tensors, metadata=header)
-    atomic_write_bytes(Path(path), payload)
-    return hashlib.sha256(payload).hexdigest()
+    return _write(path, tensors, header)
 
 
 def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
@@ -151,13 +160,11 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
     """
     from dataclasses import asdict
 
-    if not isinstance(model, VAE):
-        raise TypeError(f"model must be a vae_core.VAE, got {type(model).__name__}")
+    tensors = _model_tensors(model)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     opt_state = optimizer.state_dict()
     for index, slots in opt_state["state"].items():
         for key, value in slots.items():
@@ -175,11 +182,8 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
         "generator_device": str(generator.device),
         "history": json.dumps({"records": [asdict(r) for r in history.records],
                                "interrupted": bool(history.interrupted)}),
-        "tensors_sha256": _tensor_digest(tensors),
     }
-    payload = save_bytes(tensors, metadata=header)
-    atomic_write_bytes(Path(path), payload)
-    return hashlib.sha256(payload).hexdigest()
+    return _write(path, tensors, header)
 
 
 def load_training_state(path: str | os.PathLike, model: VAE | None = None,

@@ -32,10 +32,12 @@ class VAEConfig:
         object.__setattr__(self, "hidden", tuple(hidden))
 
     def to_json(self) -> str:
+        """The config as a JSON object (stored in checkpoint headers)."""
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "VAEConfig":
+        """The inverse of `to_json`; the fields are validated as in the constructor."""
         fields = json.loads(text)
         if not isinstance(fields, dict):
             raise ValueError(f"config JSON must be an object, got {type(fields).__name__}")

@@ -62,6 +62,7 @@ def resolve_root(root: str | os.PathLike | None = None) -> Path:
 
 
 def sha256_file(path: Path) -> str:
+    """The file's SHA-256, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -118,6 +119,7 @@ class ImageSet:
         return self.images.shape[0]
 
     def to(self, device: torch.device | str) -> "ImageSet":
+        """The same images and labels on `device`."""
         return ImageSet(self.images.to(device), self.labels.to(device))
 
     def subset(self, n: int) -> "ImageSet":

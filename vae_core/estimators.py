@@ -17,8 +17,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import (check_callable, check_model, check_positive_int, check_same_device,
-                        check_same_shape, check_tensor)
+from ._validate import (check_batch, check_callable, check_gaussian, check_positive_int,
+                        check_tensor)
+from .model import VAE
 from .objective import log_weights
 
 
@@ -27,20 +28,20 @@ def log_mean_exp(log_values: Tensor, dim: int = 0) -> Tensor:
     return torch.logsumexp(log_values, dim=dim) - math.log(log_values.shape[dim])
 
 
-def _chunks(total: int, size: int) -> list[int]:
+def chunk_sizes(total: int, size: int) -> list[int]:
+    """Split `total` samples into chunks of at most `size`: chunk_sizes(5, 2) == [2, 2, 1]."""
     return [min(size, total - start) for start in range(0, total, size)]
 
 
 @torch.no_grad()
-def naive_log_px(model, x: Tensor, num_samples: int, chunk_size: int = 1000,
+def naive_log_px(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 1000,
                  generator: torch.Generator | None = None) -> Tensor:
     """Eq. (1) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,)."""
-    check_model(model)
-    x = check_tensor("x", model.flatten(x), unit_interval=True)
+    x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
     parts = []
-    for k in _chunks(num_samples, chunk_size):
+    for k in chunk_sizes(num_samples, chunk_size):
         z = torch.randn(k, model.config.latent_dim, generator=generator,
                         device=x.device)  # (K, Z)
         logits = model.decoder(z)  # (K, D)
@@ -51,16 +52,16 @@ def naive_log_px(model, x: Tensor, num_samples: int, chunk_size: int = 1000,
 
 
 @torch.no_grad()
-def iwae_bound(model, x: Tensor, num_samples: int, chunk_size: int = 500,
+def iwae_bound(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 500,
                generator: torch.Generator | None = None) -> Tensor:
-    """Importance-weighted bound log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
+    """Eq. (7) with K samples: log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
 
     K = 1 gives a one-sample ELBO; the bound is non-decreasing in K on average and tends to
     log p(x). Samples are drawn in chunks so memory stays at chunk_size x B x D.
     """
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
-    parts = [log_weights(model, x, k, generator) for k in _chunks(num_samples, chunk_size)]
+    parts = [log_weights(model, x, k, generator) for k in chunk_sizes(num_samples, chunk_size)]
     return log_mean_exp(torch.cat(parts, 0), dim=0)
 
 
@@ -71,24 +72,31 @@ class GradientSamples(NamedTuple):
     d_logvar: Tensor  # (S, ..., Z)
 
     def mean(self) -> tuple[Tensor, Tensor]:
+        """The estimate over the S samples: (d_mu, d_logvar), each (..., Z)."""
         return self.d_mu.mean(0), self.d_logvar.mean(0)
 
     def variance(self) -> tuple[Tensor, Tensor]:
+        """The per-sample variance of each estimate, (d_mu, d_logvar), each (..., Z)."""
         return self.d_mu.var(0), self.d_logvar.var(0)
 
 
-def _check_gaussian(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor | None) -> None:
+def _gaussian_noise(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor | None,
+                    generator: torch.Generator | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Check the arguments of a gradient estimator; return detached mu, logvar, eps (S, ..., Z)
+    (drawn when not given) and sigma = exp(logvar / 2)."""
     check_callable("f", f, "of z (S, ..., Z) returning (S, ...)")
-    check_tensor("mu", mu)
-    check_tensor("logvar", logvar)
-    check_same_shape("mu", mu, "logvar", logvar)
-    check_same_device("logvar", logvar, "mu", mu)
+    check_gaussian(mu, logvar)
     check_positive_int("num_samples", num_samples, minimum=2)
-    if eps is not None:
+    if eps is None:
+        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
+                          device=mu.device)  # (S, ..., Z)
+    else:
         check_tensor("eps", eps)
         if tuple(eps.shape) != (num_samples, *mu.shape):
             raise ValueError(f"eps must have shape (num_samples, *mu.shape) = "
                              f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}")
+    mu, logvar = mu.detach(), logvar.detach()
+    return mu, logvar, eps, torch.exp(0.5 * logvar)
 
 
 def _check_f_output(value: Tensor, z: Tensor) -> None:
@@ -105,12 +113,7 @@ def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: 
                              generator: torch.Generator | None = None) -> GradientSamples:
     """Pathwise estimate via Eq. (9): z = mu + sigma eps, so df/dmu = f'(z) and
     df/dlogvar = f'(z) * eps * sigma / 2. f maps (S, ..., Z) -> (S, ...)."""
-    _check_gaussian(f, mu, logvar, num_samples, eps)
-    mu, logvar = mu.detach(), logvar.detach()
-    if eps is None:
-        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
-                          device=mu.device)  # (S, ..., Z)
-    sigma = torch.exp(0.5 * logvar)
+    mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
     z = (mu + sigma * eps).requires_grad_(True)
     with torch.enable_grad():
         value = f(z)
@@ -127,12 +130,7 @@ def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: T
 
     d log q / d mu = eps / sigma and d log q / d logvar = (eps^2 - 1) / 2, with eps = (z - mu)/sigma.
     """
-    _check_gaussian(f, mu, logvar, num_samples, eps)
-    mu, logvar = mu.detach(), logvar.detach()
-    if eps is None:
-        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
-                          device=mu.device)  # (S, ..., Z)
-    sigma = torch.exp(0.5 * logvar)
+    mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
     with torch.no_grad():
         z = mu + sigma * eps
         value = f(z)

@@ -23,12 +23,16 @@ import torch
 from torch import Tensor
 
 from ._validate import check_callable, check_positive_float, check_positive_int, check_tensor
+from .config import IMAGE_SHAPE
+from .model import VAE
 
 LogJoint = Callable[[Tensor], Tensor]  # z (G, 2) -> log p(x, z) (G,)
 
 
 @dataclass(frozen=True)
 class GridPosterior:
+    """log p(x) and the posterior p(z|x) on a 2-D grid, with error estimates (see the module)."""
+
     log_px: float  # log p(x), Eq. (1)
     z1: Tensor  # (N,) grid coordinates, first latent axis
     z2: Tensor  # (N,) second latent axis
@@ -77,7 +81,7 @@ def _log_integral(log_values: Tensor, cell_area: float) -> float:
 def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int = 201,
                       coarse_resolution: int = 121, log_floor: float = 30.0,
                       chunk_size: int = 20000) -> GridPosterior:
-    """Integrate p(x, z) over a 2-D latent grid; see the module docstring for the error control."""
+    """Eqs. (1) and (2) on a 2-D latent grid; see the module docstring for the error control."""
     check_callable("log_joint", log_joint, "of z (G, 2) returning log p(x, z) (G,)")
     check_positive_int("resolution", resolution, minimum=5)
     check_positive_int("coarse_resolution", coarse_resolution, minimum=5)
@@ -117,7 +121,7 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
     )
 
 
-def vae_log_joint(model, x: Tensor) -> LogJoint:
+def vae_log_joint(model: VAE, x: Tensor) -> LogJoint:
     """log p(x, z) = log p(x|z) + log p(z) for one image x (D,) under a VAE with Z = 2."""
     from .objective import bernoulli_log_likelihood, standard_normal_log_density
 
@@ -130,7 +134,7 @@ def vae_log_joint(model, x: Tensor) -> LogJoint:
     check_tensor("x", x)
     if x.numel() != model.config.data_dim:
         raise ValueError(f"x must be one image of {model.config.data_dim} pixels, e.g. shape "
-                         f"({model.config.data_dim},) or (1, 28, 28), got shape {tuple(x.shape)}")
+                         f"({model.config.data_dim},) or {IMAGE_SHAPE}, got shape {tuple(x.shape)}")
     x = check_tensor("x", model.flatten(x.reshape(1, -1)), unit_interval=True)[0]  # (D,)
 
     def log_joint(z: Tensor) -> Tensor:

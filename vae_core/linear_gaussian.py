@@ -25,6 +25,8 @@ from .objective import LOG_2PI, standard_normal_log_density
 
 @dataclass(frozen=True)
 class LinearGaussianModel:
+    """p(z) = N(0, I), p(x|z) = N(W z + b, sigma^2 I): Eqs. (1) and (2) in closed form."""
+
     weight: Tensor  # W, (D, Z)
     bias: Tensor  # b, (D,)
     noise_std: float  # sigma
@@ -40,6 +42,7 @@ class LinearGaussianModel:
     @classmethod
     def random(cls, data_dim: int, latent_dim: int, noise_std: float = 0.5,
                generator: torch.Generator | None = None) -> "LinearGaussianModel":
+        """A model with W and b drawn from N(0, 1), in float64."""
         check_positive_int("data_dim", data_dim)
         check_positive_int("latent_dim", latent_dim)
         w = torch.randn(data_dim, latent_dim, generator=generator, dtype=torch.float64)
@@ -48,6 +51,7 @@ class LinearGaussianModel:
 
     @property
     def latent_dim(self) -> int:
+        """Z, the number of latent dimensions."""
         return self.weight.shape[1]
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
@@ -115,7 +119,7 @@ class LinearGaussianModel:
         return expected_ll - kl
 
     def kl_to_posterior(self, x: Tensor, q_mean: Tensor, q_cov: Tensor) -> Tensor:
-        """KL(q || p(z|x)), the gap in log p(x) = ELBO + KL(q || p(z|x))."""
+        """KL(q || p(z|x)): the gap of Eq. (7), log p(x) = ELBO + KL(q || p(z|x))."""
         self._check_q(x, q_mean, q_cov)
         post_mean, post_cov = self.posterior(x)
         post_prec = torch.linalg.inv(post_cov)
@@ -137,5 +141,5 @@ class LinearGaussianModel:
 
     def iwae_bound(self, x: Tensor, q_mean: Tensor, q_cov: Tensor, num_samples: int,
                    generator: torch.Generator | None = None) -> Tensor:
-        """log (1/K) sum_k p(x, z_k)/q(z_k): (B,)."""
+        """Eq. (7) with K samples: log (1/K) sum_k p(x, z_k)/q(z_k), (B,)."""
         return log_mean_exp(self.log_weights(x, q_mean, q_cov, num_samples, generator), dim=0)

@@ -10,8 +10,11 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from ._validate import check_positive_int, check_same_device, check_same_shape, check_tensor
-from .config import VAEConfig
+from ._validate import (check_gaussian, check_positive_int, check_same_device, check_same_shape,
+                        check_tensor)
+from .config import IMAGE_SHAPE, VAEConfig
+
+_IMAGE = ", ".join(map(str, IMAGE_SHAPE))  # "1, 28, 28"
 
 
 def _mlp(sizes: list[int]) -> nn.Sequential:
@@ -37,6 +40,7 @@ class Encoder(nn.Module):
         self.fc_logvar = nn.Linear(last, config.latent_dim)
 
     def forward(self, x: Tensor) -> tuple[Tensor, Tensor]:
+        """x (B, D) -> mu, logvar (B, Z): the parameters of q(z|x), Eq. (4)."""
         h = self.trunk(x)  # (B, D) -> (B, H)
         return self.fc_mu(h), self.fc_logvar(h)  # (B, Z), (B, Z)
 
@@ -50,10 +54,13 @@ class Decoder(nn.Module):
         self.net = _mlp([config.latent_dim, *reversed(config.hidden), config.data_dim])
 
     def forward(self, z: Tensor) -> Tensor:
+        """z (..., Z) -> Bernoulli logits (..., D)."""
         return self.net(z)  # (..., Z) -> (..., D) logits
 
 
 class VAEOutput(NamedTuple):
+    """What one forward pass computes."""
+
     logits: Tensor  # (B, D) decoder logits at z
     mu: Tensor  # (B, Z)
     logvar: Tensor  # (B, Z)
@@ -63,10 +70,7 @@ class VAEOutput(NamedTuple):
 def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
                    generator: torch.Generator | None = None) -> Tensor:
     """Eq. (9): z = mu + sigma * eps with eps ~ N(0, I) and sigma = exp(logvar / 2)."""
-    check_tensor("mu", mu)
-    check_tensor("logvar", logvar)
-    check_same_shape("mu", mu, "logvar", logvar)
-    check_same_device("logvar", logvar, "mu", mu)
+    check_gaussian(mu, logvar)
     if eps is None:
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     else:
@@ -89,10 +93,12 @@ class VAE(nn.Module):
 
     @property
     def device(self) -> torch.device:
+        """Where the parameters live."""
         return next(self.parameters()).device
 
     @property
     def dtype(self) -> torch.dtype:
+        """The parameters' floating dtype; inputs must match it."""
         return next(self.parameters()).dtype
 
     def check_architecture(self) -> None:
@@ -130,7 +136,7 @@ class VAE(nn.Module):
         self.check_architecture()
         if isinstance(x, Tensor) and x.dim() < 2:
             raise ValueError(
-                f"{name} must be a batch, (B, {self.config.data_dim}) or images (B, 1, 28, 28), "
+                f"{name} must be a batch, (B, {self.config.data_dim}) or images (B, {_IMAGE}), "
                 f"got shape {tuple(x.shape)}; for a single image use {name}.unsqueeze(0)"
             )
         check_tensor(name, x, ndim=(2, 3, 4))
@@ -180,6 +186,7 @@ class VAE(nn.Module):
 
     def forward(self, x: Tensor, eps: Tensor | None = None,
                 generator: torch.Generator | None = None) -> VAEOutput:
+        """Encode (Eq. 4), sample z by Eq. (9) (with `eps` if given), decode to logits."""
         mu, logvar = self.encode(x)  # (B, Z) each
         z = self.reparameterize(mu, logvar, eps, generator)  # (B, Z)
         return VAEOutput(self.decoder(z), mu, logvar, z)

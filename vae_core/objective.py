@@ -12,8 +12,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import (check_model, check_positive_int, check_same_device, check_same_shape,
-                        check_tensor)
+from ._validate import (check_batch, check_gaussian, check_model, check_positive_int,
+                        check_same_device, check_tensor)
+from .model import VAE
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -23,10 +24,7 @@ def kl_closed_form(mu: Tensor, logvar: Tensor) -> Tensor:
 
     Summed over the last (latent) axis: (..., Z) -> (...).
     """
-    check_tensor("mu", mu)
-    check_tensor("logvar", logvar)
-    check_same_shape("mu", mu, "logvar", logvar)
-    check_same_device("logvar", logvar, "mu", mu)
+    check_gaussian(mu, logvar)
     return _kl(mu, logvar)
 
 
@@ -35,7 +33,7 @@ def _kl(mu: Tensor, logvar: Tensor) -> Tensor:
 
 
 def gaussian_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
-    """log N(z | mu, diag e^logvar), summed over the last axis; broadcasts over leading axes."""
+    """Eq. (4) as a density: log N(z | mu, diag e^logvar), summed over the last axis (Z)."""
     return -0.5 * torch.sum(LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar), dim=-1)
 
 
@@ -46,11 +44,8 @@ def standard_normal_log_density(z: Tensor) -> Tensor:
 
 def kl_monte_carlo(mu: Tensor, logvar: Tensor, num_samples: int,
                    generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
-    """Monte Carlo KL(q || p) = E_q[log q(z) - log p(z)]: (estimate, standard error), each (...)."""
-    check_tensor("mu", mu)
-    check_tensor("logvar", logvar)
-    check_same_shape("mu", mu, "logvar", logvar)
-    check_same_device("logvar", logvar, "mu", mu)
+    """Eq. (10) by sampling: KL(q || p) = E_q[log q(z) - log p(z)] -> (estimate, stderr), (...)."""
+    check_gaussian(mu, logvar)
     check_positive_int("num_samples", num_samples, minimum=2)
     eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
                       device=mu.device)  # (K, ..., Z)
@@ -85,7 +80,7 @@ class ELBOTerms(NamedTuple):
     kl: Tensor  # (B,) KL(q(z|x) || p(z)), closed form
 
 
-def elbo(model, x: Tensor, eps: Tensor | None = None,
+def elbo(model: VAE, x: Tensor, eps: Tensor | None = None,
          generator: torch.Generator | None = None) -> ELBOTerms:
     """Eq. (8): L(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z)), with one reparameterized sample."""
     check_model(model)
@@ -96,11 +91,10 @@ def elbo(model, x: Tensor, eps: Tensor | None = None,
     return ELBOTerms(reconstruction - kl, reconstruction, kl)
 
 
-def log_weights(model, x: Tensor, num_samples: int,
+def log_weights(model: VAE, x: Tensor, num_samples: int,
                 generator: torch.Generator | None = None) -> Tensor:
-    """log w_k = log p(x, z_k) - log q(z_k|x) with z_k ~ q(z|x): (K, B). The integrand of Eq. (7)."""
-    check_model(model)
-    x = check_tensor("x", model.flatten(x), unit_interval=True)
+    """Eq. (7)'s integrand: log w_k = log p(x, z_k) - log q(z_k|x), z_k ~ q(z|x); (K, B)."""
+    x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     mu, logvar = model.encoder(x)  # (B, Z) each
     eps = torch.randn((num_samples, *mu.shape), generator=generator, device=mu.device,

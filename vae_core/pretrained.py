@@ -28,10 +28,12 @@ RECIPES = {
 
 
 def weights_dir() -> Path:
+    """The folder of the shipped weights, inside the installed package."""
     return Path(str(resources.files("vae_core") / "weights"))
 
 
 def registry() -> dict[str, dict]:
+    """name -> {sha256, file} for every model written by `regenerate`."""
     path = weights_dir() / "registry.json"
     return json.loads(path.read_text()) if path.is_file() else {}
 
@@ -92,6 +94,7 @@ def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples
 
 
 def main(argv: list[str] | None = None) -> None:
+    """The command line: regenerate the named models (all by default)."""
     parser = argparse.ArgumentParser(description="Regenerate vae_core's pretrained models.")
     parser.add_argument("--name", choices=sorted(RECIPES), action="append")
     parser.add_argument("--epochs", type=int, default=None)
@@ -105,10 +108,6 @@ def main(argv: list[str] | None = None) -> None:
                           args.data_root)
         print(f"{name}: test ELBO {card['test_elbo']} nats, log p(x) {card['test_log_px']} nats "
               f"(K={card['test_log_px_samples']}), {card['seconds_per_epoch']} s/epoch")
-
-
-if __name__ == "__main__":
-    main()
 
 
 def load_or_train(name: str, epochs: int | None = None, device: torch.device | str | None = None,
@@ -130,3 +129,7 @@ def load_or_train(name: str, epochs: int | None = None, device: torch.device | s
     history = train.fit(model, train_set, epochs=epochs or recipe["epochs"], seed=seed)
     return model, {"name": name, "epochs": len(history.records), "history": history.to_dicts(),
                    "pretrained": False}
+
+
+if __name__ == "__main__":
+    main()

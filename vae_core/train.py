@@ -7,6 +7,7 @@ The loop knows the model only through `step_loss`, which returns the two terms o
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -16,7 +17,8 @@ from torch import Tensor
 
 from ._validate import check_model, check_positive_float, check_positive_int, check_tensor
 from .data import ImageSet
-from .estimators import log_mean_exp
+from .estimators import chunk_sizes, log_mean_exp
+from .model import VAE
 from .objective import _kl, log_weights
 
 
@@ -31,7 +33,7 @@ class TrainingDiverged(RuntimeError):
     history: "History | None" = None
 
 
-def make_optimizer(model, lr: float = 1e-3) -> torch.optim.Optimizer:
+def make_optimizer(model: VAE, lr: float = 1e-3) -> torch.optim.Optimizer:
     """Adam, as in the reference tutorial."""
     return torch.optim.Adam(model.parameters(), lr=lr)
 
@@ -43,6 +45,8 @@ def pick_device() -> torch.device:
 
 @dataclass
 class EpochRecord:
+    """One epoch's averages, in nats per image."""
+
     epoch: int
     reconstruction: float  # -E_q[log p(x|z)], nats per image, mean over the epoch
     kl: float  # KL(q(z|x) || p(z)), nats per image
@@ -58,18 +62,24 @@ class EpochRecord:
 
 @dataclass
 class History:
+    """The records of the epochs trained so far."""
+
     records: list[EpochRecord] = field(default_factory=list)
     interrupted: bool = False
 
     def column(self, name: str) -> list[float]:
+        """One field of every record, e.g. history.column("kl")."""
         return [getattr(r, name) for r in self.records]
 
     def to_dicts(self) -> list[dict]:
+        """The records as plain dicts with the loss added (for JSON)."""
         return [asdict(r) | {"loss": r.loss} for r in self.records]
 
 
 @dataclass
 class Evaluation:
+    """Test-set bounds on log p(x), averaged over images."""
+
     elbo: float  # mean over images of the K-sample ELBO estimate, nats
     log_px: float  # mean over images of the IWAE bound with K samples, nats
     num_samples: int
@@ -77,7 +87,7 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model, x: Tensor, num_samples: int = 100, batch_size: int = 100,
+def evaluate(model: VAE, x: Tensor, num_samples: int = 100, batch_size: int = 100,
              generator: torch.Generator | None = None) -> Evaluation:
     """Test ELBO (Eq. 8) and the importance-weighted log p(x), from the same K samples per image."""
     check_positive_int("num_samples", num_samples)
@@ -87,7 +97,7 @@ def evaluate(model, x: Tensor, num_samples: int = 100, batch_size: int = 100,
     elbos, bounds = [], []
     for start in range(0, x.shape[0], batch_size):
         log_w = torch.cat([log_weights(model, x[start:start + batch_size], k, generator)
-                           for k in _chunks(num_samples, max(1, 50000 // batch_size))])  # (K, B)
+                           for k in chunk_sizes(num_samples, max(1, 50000 // batch_size))])  # (K, B)
         elbos.append(log_w.mean(0))
         bounds.append(log_mean_exp(log_w, 0))
     model.train(was_training)
@@ -95,11 +105,7 @@ def evaluate(model, x: Tensor, num_samples: int = 100, batch_size: int = 100,
                       num_samples, x.shape[0])
 
 
-def _chunks(total: int, size: int) -> list[int]:
-    return [min(size, total - s) for s in range(0, total, size)]
-
-
-def step_loss(model, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+def step_loss(model: VAE, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
     """Batch means of -E_q[log p(x|z)] (one reparameterized sample) and KL: the terms of Eq. (8)."""
     mu, logvar = model.encoder(x)  # (B, Z) each
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
@@ -121,12 +127,12 @@ def _check_finite(loss: Tensor, model, epoch: int, step: int) -> None:
         raise error
 
 
-def fit(model, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 10,
+def fit(model: VAE, train: ImageSet, test: ImageSet | None = None, *, epochs: int = 10,
         batch_size: int = 128, lr: float = 1e-3, seed: int = 0, binarize: bool = True,
         eval_samples: int = 100, eval_images: int = 1000, max_seconds: float | None = None,
         optimizer: torch.optim.Optimizer | None = None, generator: torch.Generator | None = None,
         history: History | None = None, progress: bool = True,
-        checkpoint_path=None, resume=None) -> History:
+        checkpoint_path: str | os.PathLike | None = None, resume=None) -> History:
     """Maximize the ELBO with Adam for `epochs` more epochs; return the per-epoch History.
 
     - KeyboardInterrupt stops the run and returns the history so far (`interrupted` is True).

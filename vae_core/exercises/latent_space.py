@@ -17,16 +17,17 @@ import torch
 from torch import Tensor
 
 from ..objective import bernoulli_log_likelihood, gaussian_log_density, standard_normal_log_density
-from ._report import Report, compare
+from ..config import PIXELS
+from ._report import Report, compare, name_mistake, run_student
 
 EXERCISE = "Log weight log p(x|z) + log p(z) - log q(z|x)"
 
 
 def _inputs() -> tuple[Tensor, ...]:
-    """logits (B, D), x (B, D), z, mu, logvar (B, Z) with B = 3, D = 784, Z = 2."""
+    """logits (B, D), x (B, D), z, mu, logvar (B, Z) with B = 3, D = PIXELS, Z = 2."""
     g = torch.Generator().manual_seed(10)
-    logits = 4 * torch.randn(3, 784, generator=g)  # (B, D)
-    x = (torch.rand(3, 784, generator=g) > 0.8).float()  # (B, D)
+    logits = 4 * torch.randn(3, PIXELS, generator=g)  # (B, D)
+    x = (torch.rand(3, PIXELS, generator=g) > 0.8).float()  # (B, D)
     z, mu = torch.randn(3, 2, generator=g), torch.randn(3, 2, generator=g)  # (B, Z)
     logvar = -1 + 0.5 * torch.randn(3, 2, generator=g)  # (B, Z)
     return logits, x, z, mu, logvar
@@ -56,17 +57,11 @@ def check_log_weight(fn: Callable[..., Tensor]) -> Report:
     logits, x, z, mu, logvar = inputs
     expected = (bernoulli_log_likelihood(logits, x) + standard_normal_log_density(z)
                 - gaussian_log_density(z, mu, logvar))  # (B,)
-    try:
-        got = fn(*(a.clone() for a in inputs))
-    except Exception as error:  # the student's code: report, do not crash the notebook
-        report.problems.append(f"your function raised {type(error).__name__}: {error}")
+    got = run_student(report, fn, *(a.clone() for a in inputs))
+    if not report.passed:
         return report
-    if isinstance(got, Tensor) and got.shape == expected.shape and torch.isfinite(got).all():
-        for message, wrong in _mistakes(*inputs):
-            if torch.allclose(got.float(), wrong, rtol=1e-4, atol=1e-3) and \
-                    not torch.allclose(wrong, expected, rtol=1e-4, atol=1e-3):
-                report.problems.append(message)
-                return report
+    if name_mistake(report, got, expected, _mistakes(*inputs), rtol=1e-4, atol=1e-3):
+        return report
     compare(report, "log w", got, expected, rtol=1e-4, atol=1e-3,
             hint="compute each of the three log-densities separately and compare them with "
                  "vae_core's bernoulli_log_likelihood, standard_normal_log_density and "

@@ -12,8 +12,9 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from ..config import PIXELS
 from ..objective import kl_closed_form
-from ._report import Report, compare
+from ._report import Report, compare, name_mistake, run_student
 
 
 def _inputs(batch: int, pixels: int, latent: int, seed: int) -> tuple[Tensor, Tensor, Tensor]:
@@ -24,52 +25,40 @@ def _inputs(batch: int, pixels: int, latent: int, seed: int) -> tuple[Tensor, Te
     return bce, mu, logvar
 
 
-def _close(got: Tensor, value: Tensor) -> bool:
-    return got.shape == value.shape and torch.allclose(got.detach().float(), value, rtol=1e-4,
-                                                       atol=1e-3)
+def _mistakes(bce: Tensor, kl: Tensor) -> list[tuple[str, Tensor]]:
+    """Wrong answers a student is likely to produce, each with the sentence that explains it."""
+    reconstruction = bce.sum(-1)  # (B,)
+    per_image = reconstruction + kl  # (B,)
+    return [
+        ("you return one number for the whole batch (the sum over images, as the reference "
+         "loop's loss with reduction='sum'); return one number per image, shape (B,): "
+         "sum over the last axis only.", per_image.sum()),
+        ("you return the batch mean; that is the training loss, but the exercise asks for "
+         "one number per image, shape (B,): sum over the last axis only.", per_image.mean()),
+        ("you average the BCE over pixels (like reduction='mean'); the log-likelihood of an "
+         "image is the sum over its D pixels.", bce.mean(-1) + kl),
+        ("the KL has the wrong sign: the negative ELBO adds KL(q || p) >= 0 to the "
+         "reconstruction term.", reconstruction - kl),
+        ("the KL term is missing: -ELBO = reconstruction + KL.", reconstruction),
+        ("the reconstruction term is missing: add bce summed over pixels.", kl),
+        ("the KL is summed over the whole batch; each image has its own KL, summed over its Z "
+         "latent dimensions.", reconstruction + kl.sum()),
+        ("the KL is twice too large: Eq. (11) has a factor 1/2.", reconstruction + 2 * kl),
+    ]
 
 
 def check_negative_elbo_per_image(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -> Report:
     """Run fn(bce, mu, logvar) on made-up terms and say what, if anything, is wrong."""
     report = Report("negative ELBO per image")
-    bce, mu, logvar = _inputs(batch=6, pixels=784, latent=20, seed=0)
+    bce, mu, logvar = _inputs(batch=6, pixels=PIXELS, latent=20, seed=0)
     reconstruction = bce.sum(-1)  # (B,)
     kl = kl_closed_form(mu, logvar)  # (B,)
     expected = reconstruction + kl  # (B,)
-    try:
-        got = fn(bce.clone(), mu.clone(), logvar.clone())
-    except Exception as error:  # the student's code: show what it raised
-        report.problems.append(f"your function raised {type(error).__name__}: {error}")
+    got = run_student(report, fn, bce.clone(), mu.clone(), logvar.clone())
+    if not report.passed:
         return report
-    if isinstance(got, Tensor) and got.dim() == 0:
-        if _close(got, expected.sum()):
-            report.problems.append(
-                "you return one number for the whole batch (the sum over images, as the reference "
-                "loop's loss with reduction='sum'); return one number per image, shape (B,): "
-                "sum over the last axis only.")
-        elif _close(got, expected.mean()):
-            report.problems.append(
-                "you return the batch mean; that is the training loss, but the exercise asks for "
-                "one number per image, shape (B,): sum over the last axis only.")
-        else:
-            compare(report, "negative ELBO", got, expected)
+    if name_mistake(report, got, expected, _mistakes(bce, kl), rtol=1e-4, atol=1e-3):
         return report
-    if isinstance(got, Tensor) and got.shape == expected.shape:
-        mistakes = [
-            (bce.mean(-1) + kl, "you average the BCE over pixels (like reduction='mean'); the "
-                                "log-likelihood of an image is the sum over its D pixels."),
-            (reconstruction - kl, "the KL has the wrong sign: the negative ELBO adds "
-                                  "KL(q || p) >= 0 to the reconstruction term."),
-            (reconstruction, "the KL term is missing: -ELBO = reconstruction + KL."),
-            (kl, "the reconstruction term is missing: add bce summed over pixels."),
-            (reconstruction + kl.sum(), "the KL is summed over the whole batch; each image "
-                                        "has its own KL, summed over its Z latent dimensions."),
-            (reconstruction + 2 * kl, "the KL is twice too large: Eq. (11) has a factor 1/2."),
-        ]
-        for value, message in mistakes:
-            if _close(got, value):
-                report.problems.append(message)
-                return report
     if not compare(report, "negative ELBO", got, expected, rtol=1e-4, atol=1e-3,
                    hint="-ELBO = bce.sum(-1) + KL, with KL = -1/2 sum(1 + logvar - mu^2 - "
                         "exp(logvar)) over the last axis."):
@@ -79,10 +68,10 @@ def check_negative_elbo_per_image(fn: Callable[[Tensor, Tensor, Tensor], Tensor]
         other = fn(bce, mu, logvar)
     except Exception as error:
         report.problems.append(
-            f"correct for D = 784, Z = 20, but it raised {type(error).__name__} for D = 10, "
+            f"correct for D = {PIXELS}, Z = 20, but it raised {type(error).__name__} for D = 10, "
             f"Z = 2: do not write the sizes into the code; sum over the last axis.")
         return report
     compare(report, "negative ELBO (D = 10, Z = 2)", other,
             bce.sum(-1) + kl_closed_form(mu, logvar), rtol=1e-4, atol=1e-3,
-            hint="right for 784 pixels but not for 10: do not write the sizes into the code.")
+            hint=f"right for {PIXELS} pixels but not for 10: do not write the sizes into the code.")
     return report

@@ -24,6 +24,7 @@ import traitlets
 from torch import Tensor
 
 from ..grid import posterior_on_grid, vae_log_joint
+from ..objective import kl_closed_form
 from .export import DecoderExportError, decode_logits, export_decoder
 
 HERE = Path(__file__).parent
@@ -61,6 +62,7 @@ def pack_float16(values) -> str:
 
 
 def pack_uint8(values) -> str:
+    """Integers 0-255 -> base64 of their bytes (pixels, labels, densities)."""
     return base64.b64encode(np.asarray(values, dtype=np.uint8).tobytes()).decode("ascii")
 
 
@@ -217,7 +219,7 @@ class LatentTraversal(_DecoderWidget):
             min(activity_images, len(images)), -1).float()
         mu, logvar = model.encode(x)  # (N, Z)
         # Eq. (11) per dimension, averaged over the images: near 0 means the dimension is unused.
-        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).mean(0)  # (Z,)
+        kl = kl_closed_form(mu.unsqueeze(-1), logvar.unsqueeze(-1)).mean(0)  # (N, Z, 1) -> (Z,)
         super().__init__(model, images, labels, digit_indices, kind="traversal", span=span,
                          activity=_rounded(kl, 3), **kwargs)
         if not self.z:

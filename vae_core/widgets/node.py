@@ -24,6 +24,7 @@ console.log(JSON.stringify({ logits, ms }));
 
 
 def node_executable() -> str | None:
+    """The path of `node`, or None when it is not installed."""
     return shutil.which("node")
 
 
