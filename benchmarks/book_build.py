@@ -1,6 +1,7 @@
 """The cost of the book: a cold build (every chapter executed) and a cached rebuild."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -22,4 +23,5 @@ def run() -> dict:
     shutil.rmtree(ROOT / "_build", ignore_errors=True)
     cold = _build()
     cached = _build()
-    return {"cold_s": round(cold, 1), "cached_s": round(cached, 1)}
+    mode = "fast" if os.environ.get("VAE_BOOK_FAST") == "1" else "full"
+    return {"cold_s": round(cold, 1), "cached_s": round(cached, 1), "mode": mode}
