@@ -72,7 +72,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).is_file():
-        pytest.skip(f"chromium not found at {CHROMIUM}")
+        pytest.fail(f"chromium not found at {CHROMIUM}: `apt-get install chromium` (.ci/run does)")
     with playwright_sync.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
