@@ -26,7 +26,7 @@ def run(root: str, budgets_s: tuple[float, ...] = (60, 180, 600), recipe: str = 
     model = vae_core.VAE(vae_core.VAEConfig(hidden=spec["hidden"], latent_dim=20))
     train_set, test_set = data.load("train", root=root), data.load("test", root=root)
     test_x = test_set.binarized(seed=0)[:eval_images]
-    optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"])
+    optimizer = train.make_optimizer(model, lr=spec["lr"])
     generator = torch.Generator().manual_seed(seed)
     history, trained_s, points = train.History(), 0.0, []
     for budget in sorted(budgets_s):

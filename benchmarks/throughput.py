@@ -67,11 +67,12 @@ def time_reference(root: str, steps: int) -> float:
 def time_vae_core(train_set: data.ImageSet, epochs: int = 1) -> float:
     """Seconds per sample of vae_core.train's epoch loop (binarized batches, as in the book)."""
     model = vae_core.VAE(vae_core.VAEConfig(latent_dim=20))
-    optimizer = train.make_optimizer(model, lr=1e-3)
-    generator = torch.Generator().manual_seed(0)
+    config = vae_core.TrainConfig(batch_size=BATCH)
+    optimizer = train.make_optimizer(model, lr=config.lr)
+    generator = torch.Generator().manual_seed(config.seed)
     tic = time.perf_counter()
     for epoch in range(epochs):
-        train._train_epoch(model, train_set, optimizer, generator, epoch, BATCH, True)
+        train.train_epoch(model, train_set, optimizer, generator, epoch, config)
     return (time.perf_counter() - tic) / (epochs * len(train_set))
 
 

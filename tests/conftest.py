@@ -1,7 +1,6 @@
-"""Shared fixtures: real MNIST from $VAE_CORE_DATA (default ../shared/data), small models."""
+"""Shared fixtures: real MNIST (from $VAE_CORE_DATA, or torchvision's download), small models."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -9,9 +8,6 @@ import torch
 from hypothesis import HealthCheck, settings
 
 REPO = Path(__file__).resolve().parents[1]
-_SHARED_DATA = REPO.parent / "shared" / "data"
-if "VAE_CORE_DATA" not in os.environ and _SHARED_DATA.is_dir():
-    os.environ["VAE_CORE_DATA"] = str(_SHARED_DATA)
 
 # The machines that run this suite are shared: no per-example deadline, a modest example count.
 settings.register_profile("vae", deadline=None, max_examples=40,
@@ -47,3 +43,12 @@ def binary_batch():
     """Eight binary 'images' (8, 784), seeded."""
     g = torch.Generator().manual_seed(1)
     return torch.bernoulli(torch.full((8, 784), 0.3), generator=g)
+
+
+@pytest.fixture
+def tiny_train_set():
+    """256 random grey 'images' as an ImageSet, seeded (no data files needed)."""
+    from vae_core.data import ImageSet
+
+    g = torch.Generator().manual_seed(2)
+    return ImageSet(torch.rand(256, 784, generator=g), torch.zeros(256, dtype=torch.int64))

@@ -128,7 +128,7 @@ def test_log_likelihood_dispatch_and_errors():
     assert torch.equal(log_likelihood("bernoulli", logits, x), bernoulli_log_likelihood(logits, x))
     assert torch.allclose(log_likelihood("continuous-bernoulli", logits, x),
                           torch.full((2,), 0.0))  # CB(1/2) is uniform: log density 0
-    with pytest.raises(ValueError, match="kind must be"):
+    with pytest.raises(ValueError, match="likelihood must be one of"):
         log_likelihood("gaussian", logits, x)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         continuous_bernoulli_log_likelihood(logits, x + 1)

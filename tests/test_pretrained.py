@@ -13,10 +13,10 @@ def test_pretrained_loads_with_verified_hash(name):
     model, card = pretrained.load_pretrained(name)
     path = pretrained.weights_dir() / f"{name}.safetensors"
     assert hashlib.sha256(path.read_bytes()).hexdigest() == pretrained.registry()[name]["sha256"]
-    assert model.config.latent_dim == card["config"]["latent_dim"]
-    assert card["test_log_px_samples"] == 5000
-    assert card["test_elbo"] <= card["test_log_px"] < 0  # the ELBO bounds log p(x) from below
-    assert card["test_log_px"] > -200  # a trained model, far above the ~-543 nats of an untrained one
+    assert model.config.latent_dim == card.details["config"]["latent_dim"]
+    assert card.test_log_px_samples == 5000
+    assert card.test_elbo <= card.test_log_px < 0  # the ELBO bounds log p(x) from below
+    assert card.test_log_px > -200  # a trained model, far above the ~-543 nats of an untrained one
     with torch.no_grad():
         assert torch.isfinite(model.decode(torch.zeros(1, model.config.latent_dim))).all()
 
@@ -35,3 +35,30 @@ def test_altered_pretrained_file_is_refused(tmp_path, monkeypatch):
 def test_unknown_name_is_explained():
     with pytest.raises(ValueError, match="name must be one of"):
         pretrained.load_pretrained("mnist-z3")
+
+
+def test_shipped_card_is_a_card_with_its_hash():
+    _, card = pretrained.load_pretrained("mnist-z2")
+    assert isinstance(card, pretrained.Card) and card.pretrained
+    assert card.sha256 == pretrained.registry()["mnist-z2"]["sha256"]
+    assert card.source == "shipped weights"
+    assert len(card.history.records) == card.epochs == 60
+
+
+def test_a_model_trained_here_gets_the_same_card_type(monkeypatch, tiny_train_set):
+    monkeypatch.setattr(pretrained, "available", lambda: [])
+    monkeypatch.setattr(pretrained.data, "load", lambda *a, **k: tiny_train_set)
+    model, card = pretrained.load_or_train("mnist-z2", epochs=1, device="cpu")
+    assert isinstance(card, pretrained.Card) and not card.pretrained
+    assert card.sha256 is None and card.test_elbo is None
+    assert card.epochs == len(card.history.records) == 1
+    assert card.source == "trained here for 1 epoch(s)"
+
+
+def test_a_missing_registry_is_not_reported_as_an_unknown_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(pretrained, "weights_dir", lambda: tmp_path)
+    with pytest.raises(CheckpointError, match="no shipped weights for 'mnist-z2'"):
+        pretrained.load_pretrained("mnist-z2")
+    (tmp_path / "registry.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="registry .* cannot be read"):
+        pretrained.load_pretrained("mnist-z2")

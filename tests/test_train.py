@@ -99,9 +99,9 @@ def _nan_at(monkeypatch, epoch_step, snapshots, model):
     real = train.step_loss
     calls = {"n": 0}
 
-    def patched(m, x, generator):
+    def patched(m, x, generator, *rest):
         calls["n"] += 1
-        rec, kl = real(m, x, generator)
+        rec, kl = real(m, x, generator, *rest)
         if calls["n"] == epoch_step:
             snapshots.append(_state(model))
             return rec * float("nan"), kl
@@ -137,12 +137,12 @@ def test_keyboard_interrupt_returns_the_history_so_far(monkeypatch, small_train)
     real = train.step_loss
     steps_per_epoch = math.ceil(len(small_train) / 128)
 
-    def interrupting(m, x, generator):
+    def interrupting(m, x, generator, *rest):
         seen.append(1)
         if len(seen) == steps_per_epoch + 3:  # during epoch 2
             seen.append(_state(model))
             raise KeyboardInterrupt
-        return real(m, x, generator)
+        return real(m, x, generator, *rest)
 
     monkeypatch.setattr(train, "step_loss", interrupting)
     history = _fit(model, small_train, epochs=5)
@@ -159,11 +159,11 @@ def test_checkpoint_each_epoch_survives_an_interrupt(monkeypatch, tmp_path, smal
     real = train.step_loss
     calls = []
 
-    def interrupting(m, x, generator):
+    def interrupting(m, x, generator, *rest):
         calls.append(1)
         if len(calls) == 20:  # epoch 3 of 8 steps each
             raise KeyboardInterrupt
-        return real(m, x, generator)
+        return real(m, x, generator, *rest)
 
     monkeypatch.setattr(train, "step_loss", interrupting)
     history = _fit(_model(), small_train, epochs=5, checkpoint_path=path)

@@ -1,26 +1,61 @@
 """vae_core: the tested implementation behind the book's equations (1)-(11).
 
-Math (imports neither data nor training): config, model, objective, estimators,
-linear_gaussian, grid. Around it: data (MNIST through torchvision), train, checkpoint,
-pretrained.
+The modules form one stack; each imports only from the layers below it (tests/test_architecture.py
+enforces this table):
+
+    0  _validate             argument checks with messages that teach
+    1  config                VAEConfig, TrainConfig
+    2  kernels               one unchecked tensor formula per equation
+    3  model                 Encoder, Decoder, VAE (Eqs. 4 and 9)
+    4  likelihoods           pixel likelihoods log p(x|z)
+    5  objective             ELBO (Eq. 8), KL (Eqs. 10-11), log-weights (Eq. 7)
+    6  estimators, linear_gaussian, grid     log p(x) (Eqs. 1, 5, 6), exact reference models
+    7  data, history         MNIST as tensors; the record of a training run
+    8  checkpoint            safetensors files, atomic and verified
+    9  train                 the fit loop
+    10 pretrained            shipped, hash-verified models
+    11 plotting, widgets, exercises          what the chapters draw and check
+
+`EQUATIONS` maps each equation number to the one function that implements it.
 """
+
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from .config import IMAGE_SHAPE, PIXELS, VAEConfig
+from .config import IMAGE_SHAPE, PIXELS, TrainConfig, VAEConfig
 from .estimators import (iwae_bound, log_mean_exp, naive_log_px, reparameterized_gradient,
                          score_function_gradient)
-from .grid import GridPosterior, posterior_on_grid, vae_log_joint
+from .grid import GridPosterior, kl_to_posterior, posterior_on_grid, vae_log_joint
+from .likelihoods import (continuous_bernoulli_log_likelihood, continuous_bernoulli_log_norm,
+                          continuous_bernoulli_mean, log_likelihood)
 from .linear_gaussian import LinearGaussianModel
 from .model import VAE, Decoder, Encoder, VAEOutput, reparameterize
 from .objective import (ELBOTerms, bernoulli_log_likelihood, elbo, gaussian_log_density,
                         kl_closed_form, kl_monte_carlo, log_weights, standard_normal_log_density)
+from .plotting import plot_digits
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
+
+# Equation number -> the function that implements it (its docstring starts "Eq. (N)").
+EQUATIONS = {
+    1: naive_log_px,  # p(x) = int p(x|z) p(z) dz, by sampling the prior
+    2: posterior_on_grid,  # p(z|x) = p(x|z) p(z) / p(x), on a 2-D grid
+    3: kl_to_posterior,  # q(z|x) ~ p(z|x), measured as KL(q || p(z|x))
+    4: VAE.encode,  # q(z|x) = N(mu(x), diag sigma^2(x))
+    5: naive_log_px,  # log p(x) = log int p(x|z) p(z) dz: Eq. (1) in logs
+    6: iwae_bound,  # log p(x) = log E_q[p(x, z) / q(z|x)], with K samples
+    7: log_weights,  # log w = log p(x, z) - log q(z|x); E_q[log w] <= log p(x)
+    8: elbo,  # E_q[log p(x|z)] - KL(q(z|x) || p(z))
+    9: reparameterize,  # z = mu + sigma * eps
+    10: kl_closed_form,  # 1/2 sum(mu^2 + sigma^2 - log sigma^2 - 1)
+    11: kl_closed_form,  # -1/2 sum(1 + log sigma^2 - mu^2 - sigma^2): Eq. (10) rearranged
+}
 
 __all__ = [
-    "IMAGE_SHAPE", "PIXELS", "VAEConfig", "VAE", "Encoder", "Decoder", "VAEOutput",
-    "reparameterize", "ELBOTerms", "elbo", "kl_closed_form", "kl_monte_carlo",
+    "IMAGE_SHAPE", "PIXELS", "VAEConfig", "TrainConfig", "VAE", "Encoder", "Decoder",
+    "VAEOutput", "reparameterize", "ELBOTerms", "elbo", "kl_closed_form", "kl_monte_carlo",
     "bernoulli_log_likelihood", "gaussian_log_density", "standard_normal_log_density",
     "log_weights", "log_mean_exp", "naive_log_px", "iwae_bound", "reparameterized_gradient",
     "score_function_gradient", "LinearGaussianModel", "GridPosterior", "posterior_on_grid",
-    "vae_log_joint", "save_checkpoint", "load_checkpoint", "CheckpointError",
+    "kl_to_posterior", "vae_log_joint", "continuous_bernoulli_log_likelihood",
+    "continuous_bernoulli_log_norm", "continuous_bernoulli_mean", "log_likelihood",
+    "plot_digits", "save_checkpoint", "load_checkpoint", "CheckpointError", "EQUATIONS",
 ]

@@ -107,17 +107,26 @@ def check_callable(name: str, value: object, expected: str) -> None:
         raise TypeError(f"{name} must be a function {expected}, got {type(value).__name__}")
 
 
-def check_model(value: object, name: str = "model") -> None:
-    """The VAE-like object the objective and estimators need: .flatten, .encoder, .decoder."""
-    from .model import VAE
+def check_generator(name: str, value: object) -> None:
+    """None or a torch.Generator (seed one with torch.Generator().manual_seed(seed))."""
+    if value is not None and not isinstance(value, torch.Generator):
+        hint = (f"; to seed, pass torch.Generator().manual_seed({value})"
+                if isinstance(value, int) and not isinstance(value, bool) else "")
+        raise TypeError(f"{name} must be a torch.Generator or None, got "
+                        f"{type(value).__name__}{hint}")
 
-    if not isinstance(value, VAE):
-        raise TypeError(f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), "
-                        f"got {type(value).__name__}")
-    value.check_architecture()
+
+# About 2 minutes of work on a 2-core CPU at the ~1e9 element-operations per second that the
+# decoder's last layer reaches; a call that would take longer is refused before it starts.
+MAX_WORK = 2 * 10**11
 
 
-def check_batch(model: object, x: object) -> Tensor:
-    """A model and a batch of pixels in [0, 1] for it; returns x flattened to (B, D)."""
-    check_model(model)
-    return check_tensor("x", model.flatten(x), unit_interval=True)
+def check_work(name: str, value: int, cost_per_unit: int, limit: int = MAX_WORK) -> None:
+    """Refuse a sample count whose cost (value x cost_per_unit element operations) is absurd."""
+    work = value * cost_per_unit
+    if work > limit:
+        feasible = max(1, limit // max(1, cost_per_unit))
+        raise ValueError(
+            f"{name}={value:,} would need about {work:.1e} operations (minutes to days on a "
+            f"CPU); use at most about {feasible:,} here, or fewer images per call"
+        )

@@ -20,6 +20,7 @@ from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
 from .config import VAEConfig
+from .history import History
 from .model import VAE
 
 FORMAT = "vae_core.checkpoint/1"
@@ -40,8 +41,16 @@ def _tensor_digest(tensors: dict[str, torch.Tensor]) -> str:
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write `payload` to `path` so that readers see either the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"path {path} is a folder; give a file name inside it, e.g. "
+                              f"{path / 'model.safetensors'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except (PermissionError, FileExistsError, NotADirectoryError) as error:
+        raise CheckpointError(f"cannot write {path}: the folder {path.parent} is not writable "
+                              f"or not a folder ({type(error).__name__})") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -86,9 +95,15 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
                     ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read and verify a checkpoint file; return (tensors, header). Raises CheckpointError."""
     path = Path(path)
+    if path.is_dir():
+        raise CheckpointError(f"checkpoint {path} is a folder, not a checkpoint file")
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist")
-    payload = path.read_bytes()
+    try:
+        payload = path.read_bytes()
+    except OSError as error:
+        raise CheckpointError(f"checkpoint {path} cannot be read ({type(error).__name__}: "
+                              f"{error.strerror or error})") from None
     if expected_sha256 is not None and hashlib.sha256(payload).hexdigest() != expected_sha256:
         raise CheckpointError(
             f"checkpoint {path} has SHA-256 {hashlib.sha256(payload).hexdigest()}, expected "
@@ -117,7 +132,11 @@ def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
     """Rebuild the VAE stored at `path`; return (model in eval mode, metrics)."""
     tensors, header = read_checkpoint(path, expected_sha256)
     model = _rebuild(path, tensors, header)
-    return model.to(device).eval(), json.loads(header["metrics"])
+    try:
+        metrics = json.loads(header.get("metrics", "{}"))
+    except json.JSONDecodeError as error:
+        raise CheckpointError(f"checkpoint {path} has a damaged metrics header ({error})") from None
+    return model.to(device).eval(), metrics
 
 
 def _rebuild(path, tensors: dict[str, torch.Tensor], header: dict[str, str],
@@ -125,8 +144,9 @@ def _rebuild(path, tensors: dict[str, torch.Tensor], header: dict[str, str],
     """The checkpoint's VAE, or its weights copied into `model` (which must have its config)."""
     try:
         config = VAEConfig.from_json(header["config"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise CheckpointError(f"checkpoint {path} has no valid config ({error})") from None
+    except (KeyError, TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
+        raise CheckpointError(f"checkpoint {path} has no valid config "
+                              f"({type(error).__name__}: {error})") from None
     if model is None:
         model = VAE(config)
     elif model.config != config:
@@ -145,13 +165,14 @@ class TrainingState:
     """Everything `train.fit` needs to continue a run exactly: model, optimizer, generator, history."""
 
     def __init__(self, model: VAE, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                 history) -> None:
+                 history: History) -> None:
         self.model, self.optimizer, self.generator, self.history = (model, optimizer, generator,
                                                                     history)
 
 
 def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.optim.Optimizer,
-                        generator: torch.Generator, history, metrics: dict | None = None) -> str:
+                        generator: torch.Generator, history: History,
+                        metrics: dict | None = None) -> str:
     """Save a resumable training state atomically (safetensors + JSON header, nothing pickled).
 
     Tensors: the model's weights, the optimizer's per-parameter state, the generator's state.
@@ -191,8 +212,6 @@ def load_training_state(path: str | os.PathLike, model: VAE | None = None,
                         expected_sha256: str | None = None) -> TrainingState:
     """Read a state written by `save_training_state`. With `model`, its weights are overwritten
     (its config must match); else a new VAE is built on `device` (default CPU)."""
-    from .train import EpochRecord, History
-
     tensors, header = read_checkpoint(path, expected_sha256, formats=(TRAINING_FORMAT,))
     model = _rebuild(path, tensors, header, model)
     if device is not None:
@@ -209,7 +228,7 @@ def load_training_state(path: str | os.PathLike, model: VAE | None = None,
         generator = torch.Generator(device=model.device)
         generator.set_state(tensors["generator.state"])
         raw = json.loads(header["history"])
-        history = History([EpochRecord(**r) for r in raw["records"]], raw["interrupted"])
+        history = History.from_dicts(raw["records"], raw["interrupted"])
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
         raise CheckpointError(f"training state {path} is incomplete or inconsistent "
                               f"({type(error).__name__}: {error})") from None

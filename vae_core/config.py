@@ -1,11 +1,12 @@
-"""The size of a VAE, as one small dataclass (the reference tutorial's 784-256-Z is the default)."""
+"""Two small dataclasses: the size of a VAE (`VAEConfig`, the reference tutorial's 784-256-Z by
+default) and the settings of a training run (`TrainConfig`)."""
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass
 
-from ._validate import check_positive_int
+from ._validate import check_positive_float, check_positive_int
 
 IMAGE_SHAPE = (1, 28, 28)
 PIXELS = 28 * 28  # D
@@ -43,3 +44,34 @@ class VAEConfig:
             raise ValueError(f"config JSON must be an object, got {type(fields).__name__}")
         fields["hidden"] = tuple(fields.get("hidden", ()))
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """The settings of one training run of `train.fit` (the reference tutorial's by default)."""
+
+    epochs: int = 10
+    batch_size: int = 128  # B
+    lr: float = 1e-3  # Adam's learning rate
+    seed: int = 0  # seeds the batch order, the binarization and the noise of Eq. (9)
+    binarize: bool = True  # fresh binary pixels x ~ Bernoulli(grey level) for every batch
+    likelihood: str = "bernoulli"  # log p(x|z): a name in vae_core.likelihoods.LIKELIHOODS
+    eval_samples: int = 100  # K for the test ELBO and importance-weighted log p(x)
+    eval_images: int = 1000  # test images evaluated after each epoch
+    max_seconds: float | None = None  # stop after the epoch that passes this wall-clock time
+    progress: bool = True  # a tqdm bar (TQDM_DISABLE=1 still turns it off)
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "eval_samples", "eval_images"):
+            check_positive_int(name, getattr(self, name))
+        check_positive_float("lr", self.lr)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise TypeError(f"seed must be an int >= 0, got {self.seed!r}")
+        for name in ("binarize", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
+        if not isinstance(self.likelihood, str):
+            raise TypeError(f"likelihood must be a name such as 'bernoulli', got "
+                            f"{type(self.likelihood).__name__}")
+        if self.max_seconds is not None:
+            check_positive_float("max_seconds", self.max_seconds)

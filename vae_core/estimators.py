@@ -10,22 +10,29 @@ Shapes: B batch, D pixels, Z latent dimensions, K (or S) samples.
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, NamedTuple
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
-from ._validate import (check_batch, check_callable, check_gaussian, check_positive_int,
-                        check_tensor)
-from .model import VAE
+from . import kernels
+from ._validate import (check_callable, check_gaussian, check_generator, check_positive_int,
+                        check_tensor, check_work)
+from .model import VAE, check_batch
 from .objective import log_weights
 
 
 def log_mean_exp(log_values: Tensor, dim: int = 0) -> Tensor:
-    """log (1/K) sum_k exp(v_k), stably: logsumexp - log K."""
-    return torch.logsumexp(log_values, dim=dim) - math.log(log_values.shape[dim])
+    """log (1/K) sum_k exp(v_k) along `dim`, stably: logsumexp - log K."""
+    check_tensor("log_values", log_values, finite=False)
+    if bool(torch.isnan(log_values).any()) or bool((log_values == float("inf")).any()):
+        raise ValueError("log_values must not contain NaN or +inf (-inf, a zero weight, is fine)")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    if not -log_values.dim() <= dim < log_values.dim():
+        raise ValueError(f"dim must index one of the {log_values.dim()} axes of log_values "
+                         f"(shape {tuple(log_values.shape)}), got {dim}")
+    return kernels.log_mean_exp(log_values, dim)
 
 
 def chunk_sizes(total: int, size: int) -> list[int]:
@@ -36,33 +43,40 @@ def chunk_sizes(total: int, size: int) -> list[int]:
 @torch.no_grad()
 def naive_log_px(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 1000,
                  generator: torch.Generator | None = None) -> Tensor:
-    """Eq. (1) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,)."""
+    """Eqs. (1) and (5) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,).
+
+    Every image is scored against the same K prior draws, in chunks of `chunk_size` draws.
+    """
     x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
+    check_generator("generator", generator)
+    check_work("num_samples", num_samples, x.numel())
+    chunk = min(chunk_size, max(1, 2**22 // x.numel()))  # at most ~4M pixel terms at once
     parts = []
-    for k in chunk_sizes(num_samples, chunk_size):
-        z = torch.randn(k, model.config.latent_dim, generator=generator,
-                        device=x.device)  # (K, Z)
+    for k in chunk_sizes(num_samples, chunk):
+        z = torch.randn(k, model.config.latent_dim, generator=generator, device=x.device,
+                        dtype=x.dtype)  # (K, Z)
         logits = model.decoder(z)  # (K, D)
-        # log p(x|z) for every (z_k, x_b): x·log sigmoid(l) + (1-x)·log sigmoid(-l), as a product
-        log_on, log_off = F.logsigmoid(logits), F.logsigmoid(-logits)  # (K, D)
-        parts.append((log_on - log_off) @ x.T + log_off.sum(-1, keepdim=True))  # (K, B)
-    return log_mean_exp(torch.cat(parts, 0), dim=0)
+        parts.append(kernels.bernoulli_log_likelihood(logits[:, None, :], x))  # (K, B)
+    return kernels.log_mean_exp(torch.cat(parts, 0), dim=0)
 
 
 @torch.no_grad()
 def iwae_bound(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 500,
-               generator: torch.Generator | None = None) -> Tensor:
-    """Eq. (7) with K samples: log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
+               generator: torch.Generator | None = None, likelihood: str = "bernoulli") -> Tensor:
+    """Eq. (6) with K samples: log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
 
     K = 1 gives a one-sample ELBO; the bound is non-decreasing in K on average and tends to
     log p(x). Samples are drawn in chunks so memory stays at chunk_size x B x D.
     """
+    x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
-    parts = [log_weights(model, x, k, generator) for k in chunk_sizes(num_samples, chunk_size)]
-    return log_mean_exp(torch.cat(parts, 0), dim=0)
+    check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
+    parts = [log_weights(model, x, k, generator, likelihood=likelihood)
+             for k in chunk_sizes(num_samples, chunk_size)]
+    return kernels.log_mean_exp(torch.cat(parts, 0), dim=0)
 
 
 class GradientSamples(NamedTuple):
@@ -87,6 +101,8 @@ def _gaussian_noise(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor
     check_callable("f", f, "of z (S, ..., Z) returning (S, ...)")
     check_gaussian(mu, logvar)
     check_positive_int("num_samples", num_samples, minimum=2)
+    check_generator("generator", generator)
+    check_work("num_samples", num_samples, mu.numel())
     if eps is None:
         eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
                           device=mu.device)  # (S, ..., Z)
@@ -114,7 +130,7 @@ def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: 
     """Pathwise estimate via Eq. (9): z = mu + sigma eps, so df/dmu = f'(z) and
     df/dlogvar = f'(z) * eps * sigma / 2. f maps (S, ..., Z) -> (S, ...)."""
     mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
-    z = (mu + sigma * eps).requires_grad_(True)
+    z = kernels.reparameterize(mu, logvar, eps).requires_grad_(True)
     with torch.enable_grad():
         value = f(z)
         _check_f_output(value, z)
@@ -132,7 +148,7 @@ def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: T
     """
     mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
     with torch.no_grad():
-        z = mu + sigma * eps
+        z = kernels.reparameterize(mu, logvar, eps)
         value = f(z)
         _check_f_output(value, z)
         weight = (value - baseline).unsqueeze(-1)  # (S, ..., 1)

@@ -8,10 +8,13 @@ Error control, stated in the result:
 1. a coarse pass over the square [-extent, extent]^2 finds where the posterior mass lies;
 2. a fine pass with `resolution` points per side covers the box where the coarse log-density
    is within `log_floor` nats of its peak (padded by two coarse cells);
-3. `discretization_error` = |log p(x) from the fine grid - log p(x) from every other fine point|
-   (the rule is spectrally accurate for smooth densities, so the half-resolution gap bounds the
-   error of the fine value from above); `outside_mass` = the coarse estimate of the posterior
-   mass outside the fine box, and `edge_mass` = the coarse mass in the outer ring of the square.
+3. `discretization_error` = |log p(x) from the fine grid - log p(x) from every other fine point|,
+   an estimate of the fine value's error, not a bound: the midpoint rule converges fast for
+   smooth densities, but a ReLU decoder makes log p(x, z) only piecewise smooth;
+   `outside_mass` = the coarse estimate of the posterior mass outside the fine box, and
+   `edge_mass` = the coarse mass in the outer ring of the square.
+With `cover=(mu, logvar)`, the fine box also covers mu +- 6 sigma of a Gaussian q, so that
+`kl_to_posterior` can integrate q over it.
 """
 from __future__ import annotations
 
@@ -22,9 +25,11 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ._validate import check_callable, check_positive_float, check_positive_int, check_tensor
+from . import kernels
+from ._validate import (check_callable, check_gaussian, check_positive_float, check_positive_int,
+                        check_tensor)
 from .config import IMAGE_SHAPE
-from .model import VAE
+from .model import VAE, check_model
 
 LogJoint = Callable[[Tensor], Tensor]  # z (G, 2) -> log p(x, z) (G,)
 
@@ -70,7 +75,16 @@ def _evaluate(log_joint: LogJoint, points: Tensor, n: int, chunk: int) -> Tensor
             raise ValueError(f"log_joint must return one log density per grid point, shape "
                              f"({z.shape[0]},) for z of shape {tuple(z.shape)}, got {got}")
         values.append(value.detach().to(device="cpu", dtype=torch.float64))
-    return torch.cat(values).reshape(n, n)
+    out = torch.cat(values)
+    bad = ~torch.isfinite(out)
+    if bool(bad.any()):
+        at = points[int(bad.nonzero()[0])].tolist()
+        raise ValueError(
+            f"log_joint must return finite log densities, but it returned "
+            f"{out[bad][0].item()} at {int(bad.sum())} of {len(out)} grid points (first at z = "
+            f"({at[0]:.3g}, {at[1]:.3g})); a VAE's log p(x, z) is finite everywhere"
+        )
+    return out.reshape(n, n)
 
 
 def _log_integral(log_values: Tensor, cell_area: float) -> float:
@@ -80,8 +94,11 @@ def _log_integral(log_values: Tensor, cell_area: float) -> float:
 @torch.no_grad()
 def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int = 201,
                       coarse_resolution: int = 121, log_floor: float = 30.0,
-                      chunk_size: int = 20000) -> GridPosterior:
-    """Eqs. (1) and (2) on a 2-D latent grid; see the module docstring for the error control."""
+                      chunk_size: int = 20000,
+                      cover: tuple[Tensor, Tensor] | None = None) -> GridPosterior:
+    """Eq. (2) on a 2-D grid: log p(z|x) = log p(x, z) - log p(x), with log p(x) (Eq. 1) by
+    quadrature; see the module docstring for the error control. `cover=(mu, logvar)` widens the
+    fine box to hold mu +- 6 sigma of a Gaussian q too."""
     check_callable("log_joint", log_joint, "of z (G, 2) returning log p(x, z) (G,)")
     check_positive_int("resolution", resolution, minimum=5)
     check_positive_int("coarse_resolution", coarse_resolution, minimum=5)
@@ -103,6 +120,8 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
     j0, j1 = max(int(cols.min()) - pad, 0), min(int(cols.max()) + pad, last)
     lo = torch.stack([c1[i0], c2[j0]])
     hi = torch.stack([c1[i1], c2[j1]])
+    if cover is not None:
+        lo, hi = _cover(lo, hi, cover)
     inside = coarse_post[i0:i1 + 1, j0:j1 + 1].sum()
     ring = coarse_post.sum() - coarse_post[1:-1, 1:-1].sum()
 
@@ -121,12 +140,49 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
     )
 
 
+def _cover(lo: Tensor, hi: Tensor, cover: object) -> tuple[Tensor, Tensor]:
+    """The box [lo, hi] widened to hold mu +- 6 sigma of q = N(mu, diag e^logvar), (2,) each."""
+    if not isinstance(cover, (tuple, list)) or len(cover) != 2:
+        raise TypeError("cover must be a pair (mu, logvar) of q's parameters, each of shape (2,)")
+    mu, logvar = cover
+    check_gaussian(mu, logvar)
+    if tuple(mu.shape) != (2,):
+        raise ValueError(f"cover's mu must have shape (2,), got {tuple(mu.shape)}")
+    mu, sigma = mu.detach().double().cpu(), (0.5 * logvar.detach().double().cpu()).exp()
+    return torch.minimum(lo, mu - 6 * sigma), torch.maximum(hi, mu + 6 * sigma)
+
+
+def kl_to_posterior(grid: GridPosterior, mu: Tensor, logvar: Tensor,
+                    min_mass: float = 0.999) -> float:
+    """Eq. (3), measured: KL(q(z|x) || p(z|x)) in nats, integrated on the grid's cells.
+
+    q = N(mu, diag e^logvar), mu and logvar (2,). The sum covers only the grid's box, so it
+    refuses a q with less than `min_mass` of its mass inside: build the grid with
+    `posterior_on_grid(..., cover=(mu, logvar))` so that the box holds q too.
+    """
+    if not isinstance(grid, GridPosterior):
+        raise TypeError(f"grid must be a GridPosterior (from posterior_on_grid), got "
+                        f"{type(grid).__name__}")
+    check_gaussian(mu, logvar)
+    if tuple(mu.shape) != (2,):
+        raise ValueError(f"mu and logvar must have shape (2,) (one q for the grid's digit), "
+                         f"got {tuple(mu.shape)}")
+    zz = torch.stack(torch.meshgrid(grid.z1, grid.z2, indexing="ij"), -1)  # (N, N, 2)
+    log_q = kernels.gaussian_log_density(zz, mu.detach().double().cpu(),
+                                         logvar.detach().double().cpu())  # (N, N)
+    q_cell = log_q.exp() * grid.cell_area  # q's mass per cell
+    mass = float(q_cell.sum())
+    if mass < min_mass:
+        raise ValueError(
+            f"only {mass:.4f} of q's mass lies inside the grid's box (at least {min_mass} is "
+            f"needed for the KL integral); build the grid with posterior_on_grid(log_joint, "
+            f"cover=(mu, logvar))"
+        )
+    return float((q_cell * (log_q - grid.log_posterior)).sum())
+
+
 def vae_log_joint(model: VAE, x: Tensor) -> LogJoint:
     """log p(x, z) = log p(x|z) + log p(z) for one image x (D,) under a VAE with Z = 2."""
-    from .objective import bernoulli_log_likelihood, standard_normal_log_density
-
-    from ._validate import check_model
-
     check_model(model)
     if model.config.latent_dim != 2:
         raise ValueError(f"model must have latent_dim 2 for a grid over z, got latent_dim "
@@ -139,6 +195,7 @@ def vae_log_joint(model: VAE, x: Tensor) -> LogJoint:
 
     def log_joint(z: Tensor) -> Tensor:
         z = z.to(device=model.device, dtype=model.dtype)  # (G, 2)
-        return bernoulli_log_likelihood(model.decoder(z), x) + standard_normal_log_density(z)
+        return (kernels.bernoulli_log_likelihood(model.decoder(z), x)
+                + kernels.standard_normal_log_density(z))
 
     return log_joint

@@ -3,7 +3,7 @@
 Three ways to score pixels x in [0, 1] from decoder logits l (lambda = sigmoid(l)):
 
 - Bernoulli on binary pixels x in {0, 1}: a probability mass function, log p <= 0
-  (`vae_core.objective.bernoulli_log_likelihood`).
+  (`vae_core.kernels.bernoulli_log_likelihood`).
 - The same formula on grey pixels, i.e. minus the binary cross-entropy: what the reference
   tutorial's loop optimizes. It is not a density on [0, 1]: per pixel it integrates to
   1 / C(lambda) <= 1/2.
@@ -19,10 +19,12 @@ Shapes: B batch, D pixels; functions map (..., D) -> (...) when they sum over pi
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
+from . import kernels
 from ._validate import check_same_device, check_tensor
 
 LOG_2 = 0.6931471805599453
@@ -39,6 +41,11 @@ def continuous_bernoulli_log_norm(logits: Tensor) -> Tensor:
     Near 0: log 2 + l^2/12 - 7 l^4/1440 + 31 l^6/90720 (error below 3e-5 |l|^8).
     """
     check_tensor("logits", logits)
+    return _log_norm(logits)
+
+
+def _log_norm(logits: Tensor) -> Tensor:
+    """The unchecked kernel of `continuous_bernoulli_log_norm`."""
     a = logits.abs()
     far = a >= TAYLOR_CUTOFF
     safe = torch.where(far, a, torch.ones_like(a))  # keeps the unused branch's gradient finite
@@ -53,12 +60,23 @@ def continuous_bernoulli_log_likelihood(logits: Tensor, x: Tensor) -> Tensor:
 
     A log density on [0, 1]^D (it can be positive). x in [0, 1]; (..., D) -> (...).
     """
+    _check_pair(logits, x)
+    return continuous_bernoulli_kernel(logits, x)
+
+
+def continuous_bernoulli_kernel(logits: Tensor, x: Tensor) -> Tensor:
+    """The unchecked kernel: the Bernoulli kernel plus sum_d log C(l_d); (..., D) -> (...)."""
+    logits, x = torch.broadcast_tensors(logits, x)
+    return kernels.bernoulli_log_likelihood(logits, x) + _log_norm(logits).sum(-1)
+
+
+def _check_pair(logits: object, x: object) -> None:
     check_tensor("logits", logits)
     check_tensor("x", x, unit_interval=True)
     check_same_device("logits", logits, "x", x)
-    logits, x = torch.broadcast_tensors(logits, x)
-    log_kernel = -F.binary_cross_entropy_with_logits(logits, x, reduction="none")  # (..., D)
-    return (log_kernel + continuous_bernoulli_log_norm(logits)).sum(-1)
+    if logits.shape[-1] != x.shape[-1]:
+        raise ValueError(f"logits and x must have the same last dimension (pixels), got "
+                         f"{tuple(logits.shape)} and {tuple(x.shape)}")
 
 
 def continuous_bernoulli_mean(logits: Tensor) -> Tensor:
@@ -86,12 +104,22 @@ def grey_bce_missing_mass(logits: Tensor) -> Tensor:
     return -continuous_bernoulli_log_norm(logits).sum(-1)
 
 
+# The pixel likelihoods a model can be trained and scored with: name -> unchecked kernel.
+LIKELIHOODS: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
+    "bernoulli": kernels.bernoulli_log_likelihood,
+    "continuous-bernoulli": continuous_bernoulli_kernel,
+}
+
+
+def likelihood_kernel(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """The kernel (logits, x) -> log p(x|z) for a likelihood name in LIKELIHOODS."""
+    if kind not in LIKELIHOODS:
+        raise ValueError(f"likelihood must be one of {sorted(LIKELIHOODS)}, got {kind!r}")
+    return LIKELIHOODS[kind]
+
+
 def log_likelihood(kind: str, logits: Tensor, x: Tensor) -> Tensor:
     """log p(x|z) summed over pixels; kind: 'bernoulli' (-BCE on grey x), 'continuous-bernoulli'."""
-    if kind == "bernoulli":
-        from .objective import bernoulli_log_likelihood
-
-        return bernoulli_log_likelihood(logits, x)
-    if kind == "continuous-bernoulli":
-        return continuous_bernoulli_log_likelihood(logits, x)
-    raise ValueError(f"kind must be 'bernoulli' or 'continuous-bernoulli', got {kind!r}")
+    kernel = likelihood_kernel(kind)
+    _check_pair(logits, x)
+    return kernel(logits, x)

@@ -19,8 +19,7 @@ from torch import Tensor
 from torch.distributions import MultivariateNormal
 
 from ._validate import check_positive_float, check_positive_int, check_tensor
-from .estimators import log_mean_exp
-from .objective import LOG_2PI, standard_normal_log_density
+from .kernels import LOG_2PI, log_mean_exp, standard_normal_log_density
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,14 @@ class LinearGaussianModel:
         return self.log_likelihood(x, z) + standard_normal_log_density(z)
 
     def log_marginal(self, x: Tensor) -> Tensor:
-        """Eq. (1), exactly: log N(x | b, W W^T + sigma^2 I). x (B, D) -> (B,)."""
+        """Exact log p(x) of Eq. (1): log N(x | b, W W^T + sigma^2 I). x (B, D) -> (B,)."""
         check_tensor("x", x, ndim=2, last_dim=self.weight.shape[0])
         cov = self.weight @ self.weight.T + self.noise_std**2 * torch.eye(
             self.weight.shape[0], dtype=self.weight.dtype)
         return MultivariateNormal(self.bias, covariance_matrix=cov).log_prob(x)
 
     def posterior(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """Eq. (2), exactly: mean (B, Z) and covariance (Z, Z) of p(z|x)."""
+        """Exact p(z|x) of Eq. (2): mean (B, Z) and covariance (Z, Z) of p(z|x)."""
         check_tensor("x", x, ndim=2, last_dim=self.weight.shape[0])
         s2 = self.noise_std**2
         precision = torch.eye(self.latent_dim, dtype=self.weight.dtype) + self.weight.T @ self.weight / s2
@@ -107,7 +106,7 @@ class LinearGaussianModel:
                              f"A @ A.T + 1e-3 * I), got smallest eigenvalue {low:.3g}")
 
     def elbo(self, x: Tensor, q_mean: Tensor, q_cov: Tensor) -> Tensor:
-        """Eq. (8) in closed form for q = N(q_mean, q_cov): E_q[log p(x|z)] - KL(q || p(z))."""
+        """The ELBO of Eq. (8) in closed form for q = N(q_mean, q_cov): E_q[log p(x|z)] - KL(q || p(z))."""
         self._check_q(x, q_mean, q_cov)
         d, z_dim = self.weight.shape
         resid = x - (q_mean @ self.weight.T + self.bias)  # (B, D)
@@ -141,5 +140,5 @@ class LinearGaussianModel:
 
     def iwae_bound(self, x: Tensor, q_mean: Tensor, q_cov: Tensor, num_samples: int,
                    generator: torch.Generator | None = None) -> Tensor:
-        """Eq. (7) with K samples: log (1/K) sum_k p(x, z_k)/q(z_k), (B,)."""
+        """The importance-weighted bound (Eq. 6) with K samples: log (1/K) sum_k p(x, z_k)/q(z_k), (B,)."""
         return log_mean_exp(self.log_weights(x, q_mean, q_cov, num_samples, generator), dim=0)

@@ -10,8 +10,9 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from ._validate import (check_gaussian, check_positive_int, check_same_device, check_same_shape,
-                        check_tensor)
+from . import kernels
+from ._validate import (check_gaussian, check_generator, check_positive_int, check_same_device,
+                        check_same_shape, check_tensor)
 from .config import IMAGE_SHAPE, VAEConfig
 
 _IMAGE = ", ".join(map(str, IMAGE_SHAPE))  # "1, 28, 28"
@@ -69,15 +70,19 @@ class VAEOutput(NamedTuple):
 
 def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
                    generator: torch.Generator | None = None) -> Tensor:
-    """Eq. (9): z = mu + sigma * eps with eps ~ N(0, I) and sigma = exp(logvar / 2)."""
+    """Eq. (9): z = mu + sigma * eps with eps ~ N(0, I) and sigma = exp(logvar / 2).
+
+    mu, logvar (..., Z); `eps` (same shape) is drawn from `generator` when not given.
+    """
     check_gaussian(mu, logvar)
+    check_generator("generator", generator)
     if eps is None:
         eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     else:
         check_tensor("eps", eps)
         check_same_shape("eps", eps, "mu", mu)
         check_same_device("eps", eps, "mu", mu)
-    return mu + torch.exp(0.5 * logvar) * eps  # (B, Z)
+    return kernels.reparameterize(mu, logvar, eps)  # (..., Z)
 
 
 class VAE(nn.Module):
@@ -159,12 +164,12 @@ class VAE(nn.Module):
         return x
 
     def encode(self, x: Tensor) -> tuple[Tensor, Tensor]:
-        """x (B, D) -> (mu, logvar), each (B, Z): the parameters of q(z|x), Eq. (4)."""
-        return self.encoder(self.flatten(x))
+        """Eq. (4): x (B, D) in [0, 1] -> (mu, logvar), each (B, Z), the parameters of q(z|x)."""
+        return self.encoder(check_tensor("x", self.flatten(x), unit_interval=True))
 
     def reparameterize(self, mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
                        generator: torch.Generator | None = None) -> Tensor:
-        """Eq. (9): a sample of q(z|x) that is a differentiable function of (mu, logvar)."""
+        """The trick of Eq. (9) as a method (calls `vae_core.reparameterize`)."""
         return reparameterize(mu, logvar, eps, generator)
 
     def decode(self, z: Tensor) -> Tensor:
@@ -195,5 +200,22 @@ class VAE(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         """Draw z ~ N(0, I) and return the decoder's pixel means sigmoid(logits), (n, D)."""
         check_positive_int("n", n)
-        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device)
+        check_generator("generator", generator)
+        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device,
+                        dtype=self.dtype)  # (n, Z)
         return torch.sigmoid(self.decoder(z))
+
+
+def check_model(value: object, name: str = "model") -> VAE:
+    """The VAE that the objective and estimators need, with its parts still fitting its config."""
+    if not isinstance(value, VAE):
+        raise TypeError(f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), "
+                        f"got {type(value).__name__}")
+    value.check_architecture()
+    return value
+
+
+def check_batch(model: object, x: object) -> Tensor:
+    """A model and a batch of pixels in [0, 1] for it; returns x flattened to (B, D)."""
+    check_model(model)
+    return check_tensor("x", model.flatten(x), unit_interval=True)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import torch
 
-from .checkpoint import atomic_write_bytes, load_checkpoint, save_checkpoint
-from .config import VAEConfig
+from . import data, train
+from .checkpoint import CheckpointError, atomic_write_bytes, load_checkpoint, save_checkpoint
+from .config import TrainConfig, VAEConfig
+from .history import History
 from .model import VAE
 
 RECIPES = {
@@ -27,15 +30,63 @@ RECIPES = {
 }
 
 
+@dataclass
+class Card:
+    """What is known about a model that `load_or_train` returns: shipped or trained here.
+
+    A shipped model has its SHA-256 and its test metrics; one trained here has neither
+    (`test_elbo` is None). `history` is the per-epoch record either way.
+    """
+
+    name: str
+    pretrained: bool  # True: the package's verified weights; False: trained in this session
+    epochs: int
+    history: History
+    test_elbo: float | None = None  # nats per image, on `details["data"]`'s test digits
+    test_log_px: float | None = None  # importance-weighted, K = test_log_px_samples
+    test_log_px_samples: int | None = None
+    sha256: str | None = None
+    details: dict = field(default_factory=dict)  # everything else the metrics card says
+
+    @property
+    def source(self) -> str:
+        """A short phrase for printouts: where the weights come from."""
+        if self.pretrained:
+            return "shipped weights"
+        return f"trained here for {self.epochs} epoch(s)"
+
+    @classmethod
+    def from_json(cls, fields: dict) -> "Card":
+        """A shipped metrics card (weights/<name>.json) as a Card."""
+        known = {"name", "epochs", "history", "test_elbo", "test_log_px", "test_log_px_samples",
+                 "sha256"}
+        return cls(name=fields["name"], pretrained=True, epochs=fields["epochs"],
+                   history=History.from_dicts(fields.get("history", [])),
+                   test_elbo=fields.get("test_elbo"), test_log_px=fields.get("test_log_px"),
+                   test_log_px_samples=fields.get("test_log_px_samples"),
+                   sha256=fields.get("sha256"),
+                   details={k: v for k, v in fields.items() if k not in known})
+
+
 def weights_dir() -> Path:
     """The folder of the shipped weights, inside the installed package."""
     return Path(str(resources.files("vae_core") / "weights"))
 
 
 def registry() -> dict[str, dict]:
-    """name -> {sha256, file} for every model written by `regenerate`."""
+    """name -> {sha256, file} for every model written by `regenerate` ({} before the first)."""
     path = weights_dir() / "registry.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"the pretrained registry {path} cannot be read "
+                              f"({type(error).__name__}: {error}); reinstall vae_core or run "
+                              f"python -m vae_core.pretrained") from None
+    if not isinstance(entries, dict):
+        raise CheckpointError(f"the pretrained registry {path} must be a JSON object")
+    return entries
 
 
 def available() -> list[str]:
@@ -43,22 +94,29 @@ def available() -> list[str]:
     return sorted(n for n in registry() if (weights_dir() / f"{n}.safetensors").is_file())
 
 
-def load_pretrained(name: str, device: torch.device | str = "cpu") -> tuple[VAE, dict]:
-    """Load a shipped model after checking its SHA-256; return (model, metrics card)."""
+def load_pretrained(name: str, device: torch.device | str = "cpu") -> tuple[VAE, Card]:
+    """Load a shipped model after checking its SHA-256; return (model, its Card)."""
+    if name not in RECIPES:
+        raise ValueError(f"name must be one of {sorted(RECIPES)}, got {name!r}")
     entries = registry()
     if name not in entries:
-        raise ValueError(f"name must be one of {sorted(RECIPES)}, got {name!r}")
+        raise CheckpointError(f"no shipped weights for {name!r} in {weights_dir()} (the "
+                              f"registry lists {sorted(entries) or 'none'}); regenerate them with "
+                              f"python -m vae_core.pretrained --name {name}")
     path = weights_dir() / f"{name}.safetensors"
     model, _ = load_checkpoint(path, expected_sha256=entries[name]["sha256"], device=device)
-    card = json.loads((weights_dir() / f"{name}.json").read_text())
+    card_path = weights_dir() / f"{name}.json"
+    try:
+        card = Card.from_json(json.loads(card_path.read_text()))
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise CheckpointError(f"the metrics card {card_path} is missing or damaged "
+                              f"({type(error).__name__}: {error})") from None
     return model, card
 
 
 def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples: int = 5000,
                eval_images: int = 2000, data_root: str | None = None) -> dict:
     """Train the named model from scratch and write its weights, card and registry entry."""
-    from . import data, train
-
     recipe = RECIPES[name]
     epochs = epochs or recipe["epochs"]
     torch.manual_seed(seed)
@@ -67,7 +125,7 @@ def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples
     train_set = data.load("train", root=data_root, device=device)
     test_set = data.load("test", root=data_root, device=device)
     tic = time.perf_counter()
-    history = train.fit(model, train_set, test_set, epochs=epochs, seed=seed, eval_samples=100)
+    history = train.fit(model, train_set, test_set, TrainConfig(epochs=epochs, seed=seed))
     seconds = time.perf_counter() - tic
     test_x = test_set.binarized(seed=0)[:eval_images]
     gen = torch.Generator(device=device).manual_seed(seed + 1)
@@ -111,14 +169,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def load_or_train(name: str, epochs: int | None = None, device: torch.device | str | None = None,
-                  data_root: str | None = None, seed: int = 0) -> tuple[VAE, dict]:
-    """The shipped model when it is present, else a freshly trained one (with its history).
+                  data_root: str | None = None, seed: int = 0) -> tuple[VAE, Card]:
+    """The shipped model when it is present, else a freshly trained one; with its Card.
 
     A notebook calls this so that it runs in a few seconds with the package's weights, and
     still runs (training `epochs`, default the recipe's) where they are absent.
     """
-    from . import data, train
-
+    if name not in RECIPES:
+        raise ValueError(f"name must be one of {sorted(RECIPES)}, got {name!r}")
     device = device or train.pick_device()
     if name in available():
         return load_pretrained(name, device=device)
@@ -126,9 +184,9 @@ def load_or_train(name: str, epochs: int | None = None, device: torch.device | s
     torch.manual_seed(seed)
     model = VAE(recipe["config"]).to(device)
     train_set = data.load("train", root=data_root, device=device)
-    history = train.fit(model, train_set, epochs=epochs or recipe["epochs"], seed=seed)
-    return model, {"name": name, "epochs": len(history.records), "history": history.to_dicts(),
-                   "pretrained": False}
+    config = TrainConfig(epochs=epochs or recipe["epochs"], seed=seed)
+    history = train.fit(model, train_set, config=config)
+    return model, Card(name=name, pretrained=False, epochs=len(history.records), history=history)
 
 
 if __name__ == "__main__":
