@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Where MNIST lives; torchvision downloads it there on a connected machine.
 export VAE_CORE_DATA ?= $(HOME)/.cache/vae_core/data
+# The book build and nbval check every claim strictly (vae_core.claims): a false one fails them.
+export VAE_BOOK_STRICT ?= 1
 
 .PHONY: setup assets book serve test test-unit test-notebooks test-book benchmark pretrained clean
 

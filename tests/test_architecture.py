@@ -31,7 +31,7 @@ LAYERS = [
     ["checkpoint"],
     ["train"],
     ["pretrained"],
-    ["plotting", "widgets", "exercises"],
+    ["plotting", "claims", "widgets", "exercises"],
 ]
 RANK = {module: rank for rank, layer in enumerate(LAYERS) for module in layer}
 MATH = ["_validate", "config", "kernels", "model", "likelihoods", "objective", "estimators",

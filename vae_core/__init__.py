@@ -14,7 +14,7 @@ enforces this table):
     8  checkpoint            safetensors files, atomic and verified
     9  train                 the fit loop
     10 pretrained            shipped, hash-verified models
-    11 plotting, widgets, exercises          what the chapters draw and check
+    11 plotting, claims, widgets, exercises  what the chapters draw and check
 
 `EQUATIONS` maps each equation number to the one function that implements it.
 """
