@@ -1,4 +1,4 @@
-"""Issue 7's catalogue of wrong calls to the public API.
+"""The catalogue of wrong calls to the public API (issue 7, extended in round two).
 
 Each case is a call a student could plausibly make. It must raise the stated error type, and the
 message must name the argument, say what was expected and what was given (every listed
@@ -248,10 +248,298 @@ CATALOGUE = [
 ]
 
 
+def other_model_optimizer():
+    return train.make_optimizer(model(latent_dim=3))
+
+
+def crafted_checkpoint(tmp: str, **header) -> str:
+    """A safetensors file with a hand-made header (what a damaged or foreign file looks like)."""
+    from safetensors.torch import save_file
+
+    path = f"/tmp/vae-core-bad-{tmp}.safetensors"
+    save_file({"model.w": torch.zeros(1)}, path, metadata=header)
+    return path
+
+
+def valid_header() -> dict:
+    return {"format": "vae_core.checkpoint/1", "config": model().config.to_json()}
+
+
+G = torch.Generator
+X1 = torch.full((784,), 0.5)
+
+CATALOGUE += [
+    # --- round two: helpers that checked nothing ---------------------------------------------
+    Case("gaussian-density-list-z", lambda: vc.gaussian_log_density([0.0], MU, LOGVAR), TypeError,
+         (r"\bz\b", "torch.Tensor", "list")),
+    Case("gaussian-density-z-latent-size",
+         lambda: vc.gaussian_log_density(torch.zeros(4, 5), MU, LOGVAR), ValueError,
+         (r"\bz\b", "last dimension 3", r"\(4, 5\)")),
+    Case("gaussian-density-no-broadcast",
+         lambda: vc.gaussian_log_density(torch.zeros(7, 3), MU, LOGVAR), ValueError,
+         (r"\bz\b", "does not broadcast", r"\(4, 3\)")),
+    Case("gaussian-density-z-device",
+         lambda: vc.gaussian_log_density(torch.zeros(4, 3, device="meta"), MU, LOGVAR),
+         ValueError, (r"\bz\b", "meta", "mu is on cpu")),
+    Case("gaussian-density-logvar-nan",
+         lambda: vc.gaussian_log_density(MU, MU, with_nan(LOGVAR)), ValueError,
+         ("logvar", "finite", "NaN")),
+    Case("prior-density-list", lambda: vc.standard_normal_log_density([1.0]), TypeError,
+         (r"\bz\b", "torch.Tensor", "list")),
+    Case("prior-density-scalar", lambda: vc.standard_normal_log_density(torch.tensor(1.0)),
+         ValueError, (r"\bz\b", "1-D", r"shape \(\)")),
+    Case("prior-density-int", lambda: vc.standard_normal_log_density(z(dtype=torch.int64)),
+         TypeError, (r"\bz\b", "floating dtype", "int64")),
+    Case("log-mean-exp-list", lambda: vc.log_mean_exp([1.0, 2.0]), TypeError,
+         ("log_values", "torch.Tensor", "list")),
+    Case("log-mean-exp-axis", lambda: vc.log_mean_exp(torch.zeros(3, 4), dim=2), ValueError,
+         (r"\bdim\b", "2 axes", r"\(3, 4\)", "got 2")),
+    Case("log-mean-exp-float-axis", lambda: vc.log_mean_exp(torch.zeros(3), dim=0.0), TypeError,
+         (r"\bdim\b", "int", "float")),
+    Case("log-mean-exp-nan", lambda: vc.log_mean_exp(with_nan(torch.zeros(3))), ValueError,
+         ("log_values", "NaN")),
+    Case("log-mean-exp-plus-inf", lambda: vc.log_mean_exp(with_nan(torch.zeros(3), float("inf"))),
+         ValueError, ("log_values", r"\+inf")),
+    Case("log-mean-exp-empty", lambda: vc.log_mean_exp(torch.zeros(0)), ValueError,
+         ("log_values", "not be empty")),
+    # --- range checks that were inconsistent ---------------------------------------------------
+    Case("encode-pixels-0-255", lambda: model().encode(x(fill=255.0)), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "divide by 255")),
+    Case("encode-negative-pixels", lambda: model().encode(x(fill=-1.0)), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "-1")),
+    Case("forward-pixels-0-255", lambda: model()(x(fill=255.0)), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "255")),
+    Case("log-joint-pixels-0-255", lambda: vc.vae_log_joint(model(), X1 * 255), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "255")),
+    Case("log-weights-pixels-0-255", lambda: vc.log_weights(model(), x(fill=255.0), 2),
+         ValueError, (r"\bx\b", r"\[0, 1\]", "255")),
+    Case("evaluate-pixels-0-255", lambda: train.evaluate(model(), x(fill=255.0)), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "255")),
+    Case("cb-likelihood-pixels-0-255",
+         lambda: vc.continuous_bernoulli_log_likelihood(x(), x(fill=255.0)), ValueError,
+         (r"\bx\b", r"\[0, 1\]", "255")),
+    Case("log-likelihood-pixels-negative", lambda: vc.log_likelihood("bernoulli", x(), x(fill=-2.0)),
+         ValueError, (r"\bx\b", r"\[0, 1\]")),
+    # --- non-finite input to the grid ----------------------------------------------------------
+    Case("grid-log-joint-minus-inf",
+         lambda: vc.posterior_on_grid(lambda zz: torch.where(zz[:, 0] > 0, -square(zz),
+                                                             torch.full_like(zz[:, 0], -torch.inf))),
+         ValueError, ("log_joint", "finite", "-inf", "grid points")),
+    Case("grid-log-joint-plus-inf",
+         lambda: vc.posterior_on_grid(lambda zz: torch.full_like(zz[:, 0], torch.inf)),
+         ValueError, ("log_joint", "finite", "inf at 14641")),
+    Case("grid-log-joint-nan",
+         lambda: vc.posterior_on_grid(lambda zz: torch.full_like(zz[:, 0], torch.nan)),
+         ValueError, ("log_joint", "finite", "nan")),
+    Case("grid-extent-nan", lambda: vc.posterior_on_grid(square, extent=float("nan")), ValueError,
+         ("extent", "finite number > 0", "nan")),
+    Case("grid-not-a-function", lambda: vc.posterior_on_grid(3.0), TypeError,
+         ("log_joint", "function", "float")),
+    Case("grid-log-floor-zero", lambda: vc.posterior_on_grid(square, log_floor=0), ValueError,
+         ("log_floor", "> 0", "got 0")),
+    Case("grid-cover-not-a-pair", lambda: vc.posterior_on_grid(square, cover=torch.zeros(2)),
+         TypeError, ("cover", "pair", "mu, logvar")),
+    Case("grid-cover-wrong-shape",
+         lambda: vc.posterior_on_grid(square, cover=(torch.zeros(3), torch.zeros(3))),
+         ValueError, ("cover", r"\(2,\)", r"\(3,\)")),
+    Case("kl-to-posterior-not-a-grid",
+         lambda: vc.kl_to_posterior("grid", torch.zeros(2), torch.zeros(2)), TypeError,
+         ("grid", "GridPosterior", "str")),
+    Case("kl-to-posterior-q-outside-box",
+         lambda: vc.kl_to_posterior(vc.posterior_on_grid(lambda zz: -square(zz) * 50),
+                                    torch.tensor([5.0, 5.0]), torch.zeros(2)),
+         ValueError, ("q's mass", "inside the grid's box", "cover=")),
+    Case("kl-to-posterior-batch", lambda: vc.kl_to_posterior(
+        vc.posterior_on_grid(lambda zz: -square(zz)), torch.zeros(3, 2), torch.zeros(3, 2)),
+         ValueError, ("mu and logvar", r"\(2,\)", r"\(3, 2\)")),
+    # --- no bound on work -----------------------------------------------------------------------
+    Case("iwae-absurd-k", lambda: vc.iwae_bound(model(), x(), 10**13), ValueError,
+         ("num_samples", "10,000,000,000,000", "at most about")),
+    Case("naive-absurd-k", lambda: vc.naive_log_px(model(), x(), 10**13), ValueError,
+         ("num_samples", "operations", "at most about")),
+    Case("log-weights-absurd-k", lambda: vc.log_weights(model(), x(), 10**12), ValueError,
+         ("num_samples", "at most about")),
+    Case("kl-monte-carlo-absurd-k", lambda: vc.kl_monte_carlo(MU, LOGVAR, 10**13), ValueError,
+         ("num_samples", "at most about")),
+    Case("gradient-absurd-k", lambda: vc.reparameterized_gradient(square, MU, LOGVAR, 10**13),
+         ValueError, ("num_samples", "at most about")),
+    Case("evaluate-absurd-k", lambda: train.evaluate(model(), x(), num_samples=10**13),
+         ValueError, ("num_samples", "at most about")),
+    Case("lg-iwae-absurd-k", lambda: lg().iwae_bound(lg_x(), torch.zeros(3, 2, dtype=torch.float64),
+                                                     lg_cov(), 10**13),
+         ValueError, ("num_samples", "at most about")),
+    # --- generators of the wrong kind ------------------------------------------------------------
+    Case("reparameterize-generator-int", lambda: vc.reparameterize(MU, LOGVAR, generator=3),
+         TypeError, ("generator", "torch.Generator", "int", r"manual_seed\(3\)")),
+    Case("sample-generator-str", lambda: model().sample(3, generator="seed"), TypeError,
+         ("generator", "torch.Generator", "str")),
+    Case("iwae-generator-int", lambda: vc.iwae_bound(model(), x(), 5, generator=0), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("naive-generator-int", lambda: vc.naive_log_px(model(), x(), 5, generator=1), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("kl-mc-generator-str", lambda: vc.kl_monte_carlo(MU, LOGVAR, 5, generator="0"),
+         TypeError, ("generator", "torch.Generator", "str")),
+    Case("elbo-generator-int", lambda: vc.elbo(model(), x(), generator=2), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("gradient-generator-int",
+         lambda: vc.score_function_gradient(square, MU, LOGVAR, 5, generator=4), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("fit-generator-int", lambda: train.fit(model(), images(), generator=0, progress=False),
+         TypeError, ("generator", "torch.Generator", "int")),
+    Case("evaluate-generator-int", lambda: train.evaluate(model(), x(), generator=7), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("batches-generator-int", lambda: list(images().batches(4, 3)), TypeError,
+         ("generator", "torch.Generator", "int")),
+    Case("batches-generator-none", lambda: list(images().batches(4, None)), TypeError,
+         ("generator", "torch.Generator", "None")),
+    Case("lg-random-generator-int", lambda: vc.LinearGaussianModel.random(4, 2, generator=5),
+         TypeError, ("generator", "torch.Generator", "int")),
+    # --- training settings and optimizers --------------------------------------------------------
+    Case("fit-optimizer-of-another-model",
+         lambda: train.fit(model(), images(), optimizer=other_model_optimizer(), progress=False),
+         ValueError, ("optimizer", "none of model's parameters", "make_optimizer")),
+    Case("fit-optimizer-a-string", lambda: train.fit(model(), images(), optimizer="adam",
+                                                     progress=False),
+         TypeError, ("optimizer", "torch.optim.Optimizer", "str")),
+    Case("fit-unknown-setting", lambda: train.fit(model(), images(), epoch=3), TypeError,
+         ("unknown setting", "'epoch'", "TrainConfig")),
+    Case("fit-config-a-dict", lambda: train.fit(model(), images(), None, {"epochs": 1}),
+         TypeError, ("config", "TrainConfig", "dict")),
+    Case("fit-unknown-likelihood", lambda: train.fit(model(), images(), likelihood="gaussian"),
+         ValueError, ("likelihood", "bernoulli", "'gaussian'")),
+    Case("fit-negative-seed", lambda: train.fit(model(), images(), seed=-1), TypeError,
+         ("seed", ">= 0", "-1")),
+    Case("fit-negative-max-seconds", lambda: train.fit(model(), images(), max_seconds=-1),
+         ValueError, ("max_seconds", "> 0", "-1")),
+    Case("fit-binarize-a-string", lambda: train.fit(model(), images(), binarize="yes"), TypeError,
+         ("binarize", "True or False", "'yes'")),
+    Case("fit-progress-an-int", lambda: train.fit(model(), images(), progress=1), TypeError,
+         ("progress", "True or False", "1")),
+    Case("fit-eval-images-zero", lambda: train.fit(model(), images(), eval_images=0), ValueError,
+         ("eval_images", ">= 1", "got 0")),
+    Case("fit-test-a-tensor", lambda: train.fit(model(), images(), x(), progress=False), TypeError,
+         ("test", "ImageSet", "Tensor")),
+    Case("fit-resume-an-int", lambda: train.fit(model(), images(), resume=3, progress=False),
+         TypeError, ("resume", "checkpoint path or a TrainingState", "int")),
+    Case("fit-resume-missing-file",
+         lambda: train.fit(model(), images(), resume="/tmp/vae-core-none.safetensors",
+                           progress=False),
+         vc.CheckpointError, ("vae-core-none.safetensors", "does not exist")),
+    Case("trainconfig-lr-string", lambda: vc.TrainConfig(lr="0.1"), TypeError,
+         (r"\blr\b", "positive number", "str")),
+    Case("trainconfig-likelihood-not-a-string", lambda: vc.TrainConfig(likelihood=None),
+         TypeError, ("likelihood", "name", "NoneType")),
+    Case("make-optimizer-not-a-model", lambda: train.make_optimizer("model"), TypeError,
+         ("model", "vae_core.VAE", "str")),
+    Case("make-optimizer-negative-lr", lambda: train.make_optimizer(model(), lr=-1), ValueError,
+         (r"\blr\b", "> 0", "-1")),
+    Case("evaluate-not-a-model", lambda: train.evaluate("model", x()), TypeError,
+         ("model", "vae_core.VAE", "str")),
+    Case("evaluate-batch-size-zero", lambda: train.evaluate(model(), x(), batch_size=0),
+         ValueError, ("batch_size", ">= 1", "got 0")),
+    Case("history-unknown-column", lambda: train.History().column("los"), ValueError,
+         ("name", "'loss'", "'los'")),
+    # --- likelihood names and the ELBO's noise ---------------------------------------------------
+    Case("elbo-unknown-likelihood", lambda: vc.elbo(model(), x(), likelihood="gaussian"),
+         ValueError, ("likelihood", "continuous-bernoulli", "'gaussian'")),
+    Case("log-likelihood-kind-int", lambda: vc.log_likelihood(3, x(), x()), ValueError,
+         ("likelihood", "bernoulli", "got 3")),
+    Case("elbo-eps-wrong-shape", lambda: vc.elbo(model(), x(), eps=torch.zeros(3, 5)), ValueError,
+         ("eps and mu", "same shape", r"\(3, 5\)")),
+    Case("log-weights-eps-wrong-shape", lambda: vc.log_weights(model(), x(), 2, eps=z()),
+         ValueError, ("eps", r"\(2, 3, 2\)", r"\(3, 2\)")),
+    Case("log-weights-zero-samples", lambda: vc.log_weights(model(), x(), 0), ValueError,
+         ("num_samples", ">= 1", "got 0")),
+    Case("score-baseline-a-string",
+         lambda: vc.score_function_gradient(square, MU, LOGVAR, 5, baseline="mean"), TypeError,
+         ("baseline", "number or a tensor", "str")),
+    Case("cb-log-norm-list", lambda: vc.continuous_bernoulli_log_norm([0.1]), TypeError,
+         ("logits", "torch.Tensor", "list")),
+    Case("cb-mean-int-logits",
+         lambda: vc.continuous_bernoulli_mean(torch.zeros(3, dtype=torch.int64)), TypeError,
+         ("logits", "floating dtype", "int64")),
+    Case("cb-likelihood-pixel-mismatch",
+         lambda: vc.continuous_bernoulli_log_likelihood(x(), x(pixels=10)), ValueError,
+         ("logits and x", "same last dimension", r"\(3, 10\)")),
+    # --- the data containers ---------------------------------------------------------------------
+    Case("imageset-from-lists", lambda: ImageSet([[0.5] * 784], [0]), TypeError,
+         ("images", "torch.Tensor", "list")),
+    Case("imageset-labels-short", lambda: ImageSet(torch.zeros(5, 784), torch.zeros(3)),
+         ValueError, ("labels", "one entry per image", r"\(5\)", "got 3")),
+    Case("imageset-images-1d", lambda: ImageSet(torch.zeros(784), torch.zeros(1)), ValueError,
+         ("images", "2-D", r"\(784\)")),
+    Case("imageset-subset-too-large", lambda: images().subset(100), ValueError,
+         (r"\bn\b", "at most", "10", "got 100")),
+    Case("imageset-to-unknown-device", lambda: images().to("gpu9"), ValueError,
+         ("device", "'cpu' or 'cuda'", "'gpu9'")),
+    Case("imageset-binarized-seed-string", lambda: images().binarized(seed="a"), TypeError,
+         ("seed", "int >= 0", "'a'")),
+    Case("imageset-batches-zero", lambda: list(images().batches(0, G().manual_seed(0))),
+         ValueError, ("batch_size", ">= 1", "got 0")),
+    Case("load-split-int", lambda: data.load(1), ValueError, ("split", "'train' or 'test'", "1")),
+    # --- files -----------------------------------------------------------------------------------
+    Case("load-checkpoint-a-folder", lambda: vc.load_checkpoint("/tmp"), vc.CheckpointError,
+         ("/tmp", "is a folder", "not a checkpoint file")),
+    Case("load-checkpoint-path-int", lambda: vc.load_checkpoint(3), TypeError,
+         ("path", "file path", "int")),
+    Case("load-checkpoint-sha-int",
+         lambda: vc.load_checkpoint("/tmp/x.safetensors", expected_sha256=3), ValueError,
+         ("expected_sha256", "64-character hex", "3")),
+    Case("load-checkpoint-unknown-device",
+         lambda: vc.load_checkpoint("/tmp/x.safetensors", device="gpu9"), ValueError,
+         ("device", "'cuda'", "'gpu9'")),
+    Case("load-checkpoint-no-config",
+         lambda: vc.load_checkpoint(crafted_checkpoint("noconfig", format="vae_core.checkpoint/1",
+                                                       tensors_sha256="x")),
+         vc.CheckpointError, ("corrupt|no valid config",)),
+    Case("save-checkpoint-into-a-folder", lambda: vc.save_checkpoint("/tmp", model()),
+         vc.CheckpointError, ("/tmp", "is a folder", "file name")),
+    Case("save-checkpoint-unwritable-folder",
+         lambda: vc.save_checkpoint("/proc/vae-core.safetensors", model()), vc.CheckpointError,
+         ("cannot write /proc/vae-core.safetensors", "/proc")),
+    Case("save-checkpoint-metrics-not-json",
+         lambda: vc.save_checkpoint("/tmp/vae-core-m.safetensors", model(), metrics={"a": object()}),
+         TypeError, ("metrics", "JSON values")),
+    Case("save-checkpoint-metrics-a-list",
+         lambda: vc.save_checkpoint("/tmp/vae-core-m.safetensors", model(), metrics=[1, 2]),
+         TypeError, ("metrics", "dict", "list")),
+    Case("save-checkpoint-extra-not-a-tensor",
+         lambda: vc.save_checkpoint("/tmp/vae-core-m.safetensors", model(), extra={"a": 1}),
+         TypeError, (r"extra\['a'\]", "torch.Tensor", "int")),
+    Case("config-json-not-json", lambda: vc.VAEConfig.from_json("{bad"), ValueError,
+         ("config JSON", "does not parse")),
+    Case("config-json-unknown-field", lambda: vc.VAEConfig.from_json('{"latent_dim": 2, "z": 1}'),
+         ValueError, ("unknown field", "'z'", "latent_dim")),
+    Case("pretrained-name-int", lambda: vc_pretrained().load_pretrained(3), ValueError,
+         ("name", "mnist-z2", "got 3")),
+    Case("load-or-train-unknown-name", lambda: vc_pretrained().load_or_train("mnist-z5"),
+         ValueError, ("name", "mnist-z20", "'mnist-z5'")),
+    # --- the linear-Gaussian model ----------------------------------------------------------------
+    Case("lg-sample-zero", lambda: lg().sample(0), ValueError, (r"\bn\b", ">= 1", "got 0")),
+    Case("lg-random-negative-size", lambda: vc.LinearGaussianModel.random(-1, 2), ValueError,
+         ("data_dim", ">= 1", "got -1")),
+    # --- the image-grid helper ---------------------------------------------------------------------
+    Case("plot-digits-list", lambda: vc.plot_digits([1, 2]), TypeError,
+         ("images", "torch.Tensor", "list")),
+    Case("plot-digits-zero-columns", lambda: vc.plot_digits(x(), 0), ValueError,
+         ("cols", ">= 1", "got 0")),
+    Case("plot-digits-titles-short", lambda: vc.plot_digits(x(), 3, titles=["a"]), ValueError,
+         ("titles", "one entry per column", "got 1")),
+    Case("plot-digits-empty-rows", lambda: vc.plot_digits({}), ValueError,
+         ("images", "at least one row")),
+]
+
+
+def vc_pretrained():
+    from vae_core import pretrained
+
+    return pretrained
+
+
 def test_catalogue_is_large_enough():
     ids = [case.id for case in CATALOGUE]
-    assert len(ids) == len(set(ids))
-    assert len(CATALOGUE) >= 30
+    assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
+    assert len(CATALOGUE) >= 150
 
 
 @pytest.mark.parametrize("case", CATALOGUE, ids=[c.id for c in CATALOGUE])

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 
 import torch
+
+import vae_core
 from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
@@ -112,3 +114,50 @@ def test_mean_log_weight_is_the_elbo(tiny_model, binary_batch):
     gap = log_w.mean(0) - per_image.mean(0)
     stderr = (log_w.var(0) / 1000 + per_image.var(0) / 1000).sqrt()
     assert bool((gap.abs() <= 5 * stderr).all()), (gap, stderr)
+
+
+def test_closed_form_kl_keeps_its_relative_precision_near_the_prior():
+    """float32, q within 1e-4..1e-2 of the prior in log-variance: the textbook form
+    1 + logvar - exp(logvar) cancels; the package's form stays within 1e-5 relative."""
+    logvar64 = torch.logspace(-6, -2, 50, dtype=torch.float64) * torch.tensor([1.0, -1.0]).repeat(25)
+    mu64 = torch.zeros_like(logvar64)
+    exact = 0.5 * (torch.expm1(logvar64) - logvar64)  # per dimension, float64 reference
+    ours = torch.stack([vae_core.kl_closed_form(m[None].float(), v[None].float())
+                        for m, v in zip(mu64, logvar64)]).double()
+    lv = logvar64.float()
+    textbook = (-0.5 * (1 + lv - lv.exp())).double()
+    rel_ours = ((ours - exact).abs() / exact).max().item()
+    rel_textbook = ((textbook - exact).abs() / exact).max().item()
+    assert rel_ours < 1e-5
+    assert rel_textbook > 0.1  # the cancellation that the stable form avoids
+
+
+def test_stable_kl_has_finite_gradients_everywhere():
+    logvar = torch.tensor([-80.0, -1.0, -0.1, -1e-8, 0.0, 1e-8, 0.05, 0.1, 3.0, 80.0],
+                          requires_grad=True)
+    mu = torch.zeros_like(logvar, requires_grad=True)
+    kl = vae_core.kl_closed_form(mu[:, None], logvar[:, None]).sum()
+    kl.backward()
+    assert torch.isfinite(logvar.grad).all()
+    expected = 0.5 * torch.expm1(logvar.detach().double())  # d/dv of (e^v - 1 - v) / 2
+    assert torch.allclose(logvar.grad.double(), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_float64_model_samples_and_estimates_in_float64():
+    torch.manual_seed(0)
+    model = vae_core.VAE(vae_core.VAEConfig(hidden=(16,), latent_dim=2)).double()
+    x = torch.full((2, 784), 0.5, dtype=torch.float64)
+    assert model.sample(3).dtype == torch.float64
+    assert vae_core.naive_log_px(model, x, 20).dtype == torch.float64
+    assert vae_core.iwae_bound(model, x, 5).dtype == torch.float64
+
+
+def test_naive_estimator_matches_a_direct_loop():
+    torch.manual_seed(0)
+    model = vae_core.VAE(vae_core.VAEConfig(hidden=(16,), latent_dim=2))
+    x = torch.bernoulli(torch.full((3, 784), 0.3), generator=torch.Generator().manual_seed(1))
+    got = vae_core.naive_log_px(model, x, 50, generator=torch.Generator().manual_seed(2))
+    z = torch.randn(50, 2, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        ll = torch.stack([vae_core.bernoulli_log_likelihood(model.decode(zk), x) for zk in z])
+    assert torch.allclose(got, torch.logsumexp(ll, 0) - math.log(50), atol=1e-3)

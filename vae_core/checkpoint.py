@@ -48,7 +48,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except (PermissionError, FileExistsError, NotADirectoryError) as error:
+    except OSError as error:
         raise CheckpointError(f"cannot write {path}: the folder {path.parent} is not writable "
                               f"or not a folder ({type(error).__name__})") from None
     try:
@@ -80,20 +80,50 @@ def save_checkpoint(path: str | os.PathLike, model: VAE, metrics: dict | None = 
                     extra: dict[str, torch.Tensor] | None = None) -> str:
     """Save the model's weights, config and metrics atomically; return the file's SHA-256."""
     tensors = _model_tensors(model)
+    if extra is not None and not isinstance(extra, dict):
+        raise TypeError(f"extra must be a dict of name -> torch.Tensor, got {type(extra).__name__}")
     for key, value in (extra or {}).items():
+        if not isinstance(value, torch.Tensor):
+            raise TypeError(f"extra[{key!r}] must be a torch.Tensor, got {type(value).__name__}")
         tensors[f"extra.{key}"] = value.detach().cpu().contiguous()
     header = {
         "format": FORMAT,
         "config": model.config.to_json(),
-        "metrics": json.dumps(metrics or {}, sort_keys=True),
+        "metrics": _metrics_json(metrics),
     }
     return _write(path, tensors, header)
+
+
+def _metrics_json(metrics: object) -> str:
+    """metrics as JSON text; they must be a dict of numbers, strings, lists and dicts."""
+    if metrics is not None and not isinstance(metrics, dict):
+        raise TypeError(f"metrics must be a dict (JSON-ready), got {type(metrics).__name__}")
+    try:
+        return json.dumps(metrics or {}, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"metrics must hold only JSON values (numbers, strings, lists, dicts): "
+                        f"{error}") from None
+
+
+def _device(device: object) -> torch.device:
+    """A torch.device from a name such as 'cpu' or 'cuda', with a clear error."""
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', "
+                         f"got {device!r}") from None
 
 
 def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
                     formats: tuple[str, ...] = (FORMAT, TRAINING_FORMAT)
                     ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read and verify a checkpoint file; return (tensors, header). Raises CheckpointError."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
+    if expected_sha256 is not None and not (isinstance(expected_sha256, str)
+                                            and len(expected_sha256) == 64):
+        raise ValueError(f"expected_sha256 must be a 64-character hex string, got "
+                         f"{expected_sha256!r}")
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"checkpoint {path} is a folder, not a checkpoint file")
@@ -130,6 +160,7 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
 def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
                     device: torch.device | str = "cpu") -> tuple[VAE, dict]:
     """Rebuild the VAE stored at `path`; return (model in eval mode, metrics)."""
+    device = _device(device)
     tensors, header = read_checkpoint(path, expected_sha256)
     model = _rebuild(path, tensors, header)
     try:
@@ -198,7 +229,7 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
     header = {
         "format": TRAINING_FORMAT,
         "config": model.config.to_json(),
-        "metrics": json.dumps(metrics or {}, sort_keys=True),
+        "metrics": _metrics_json(metrics),
         "optimizer": json.dumps({"class": type(optimizer).__name__, "param_groups": groups}),
         "generator_device": str(generator.device),
         "history": json.dumps({"records": [asdict(r) for r in history.records],

@@ -39,9 +39,17 @@ class VAEConfig:
     @classmethod
     def from_json(cls, text: str) -> "VAEConfig":
         """The inverse of `to_json`; the fields are validated as in the constructor."""
-        fields = json.loads(text)
+        try:
+            fields = json.loads(text)
+        except (TypeError, json.JSONDecodeError) as error:
+            raise ValueError(f"config JSON must be a JSON object of VAEConfig fields, got text "
+                             f"that does not parse ({error})") from None
         if not isinstance(fields, dict):
             raise ValueError(f"config JSON must be an object, got {type(fields).__name__}")
+        unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ValueError(f"config JSON has unknown field(s) {unknown}; VAEConfig has "
+                             f"{[f.name for f in dataclasses.fields(cls)]}")
         fields["hidden"] = tuple(fields.get("hidden", ()))
         return cls(**fields)
 

@@ -19,7 +19,7 @@ from typing import Iterator
 import torch
 from torch import Tensor
 
-from ._validate import check_positive_int
+from ._validate import check_generator, check_positive_int, check_tensor
 
 ENV_VAR = "VAE_CORE_DATA"
 DEFAULT_ROOT = Path.home() / ".cache" / "vae_core" / "data"
@@ -115,20 +115,37 @@ class ImageSet:
     images: Tensor  # (N, D) float32 grey levels in [0, 1]
     labels: Tensor  # (N,) int64 class labels
 
+    def __post_init__(self) -> None:
+        check_tensor("images", self.images, ndim=2, finite=False, nonempty=False)
+        check_tensor("labels", self.labels, ndim=1, floating=False, finite=False,
+                     nonempty=False)
+        if len(self.labels) != len(self.images):
+            raise ValueError(f"labels must have one entry per image ({len(self.images)}), got "
+                             f"{len(self.labels)}")
+
     def __len__(self) -> int:
         return self.images.shape[0]
 
     def to(self, device: torch.device | str) -> "ImageSet":
         """The same images and labels on `device`."""
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError):
+            raise ValueError(f"device must be a torch.device or a name such as 'cpu' or "
+                             f"'cuda', got {device!r}") from None
         return ImageSet(self.images.to(device), self.labels.to(device))
 
     def subset(self, n: int) -> "ImageSet":
         """The first n examples (a fixed, reproducible subset)."""
         check_positive_int("n", n)
+        if n > len(self):
+            raise ValueError(f"n must be at most the set's size {len(self)}, got {n}")
         return ImageSet(self.images[:n], self.labels[:n])
 
     def binarized(self, seed: int = 0) -> Tensor:
         """A fixed Bernoulli binarization of all images, (N, D), reproducible from `seed`."""
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise TypeError(f"seed must be an int >= 0, got {seed!r}")
         generator = torch.Generator(device=self.images.device).manual_seed(seed)
         return torch.bernoulli(self.images, generator=generator)
 
@@ -136,6 +153,10 @@ class ImageSet:
                 drop_last: bool = False) -> Iterator[Tensor]:
         """Yield (B, D) batches over a random permutation; fresh binary pixels if `binarize`."""
         check_positive_int("batch_size", batch_size)
+        if not isinstance(generator, torch.Generator):
+            check_generator("generator", generator)
+            raise TypeError("generator must be a torch.Generator (it orders the batches), "
+                            "got None")
         n = len(self)
         order = torch.randperm(n, generator=generator, device=generator.device).to(self.images.device)
         stop = n - n % batch_size if drop_last else n

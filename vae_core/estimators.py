@@ -147,6 +147,11 @@ def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: T
     d log q / d mu = eps / sigma and d log q / d logvar = (eps^2 - 1) / 2, with eps = (z - mu)/sigma.
     """
     mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
+    if isinstance(baseline, Tensor):
+        check_tensor("baseline", baseline)
+    elif isinstance(baseline, bool) or not isinstance(baseline, (int, float)):
+        raise TypeError(f"baseline must be a number or a tensor of f's shape, got "
+                        f"{type(baseline).__name__}")
     with torch.no_grad():
         z = kernels.reparameterize(mu, logvar, eps)
         value = f(z)

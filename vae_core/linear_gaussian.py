@@ -18,7 +18,8 @@ import torch
 from torch import Tensor
 from torch.distributions import MultivariateNormal
 
-from ._validate import check_positive_float, check_positive_int, check_tensor
+from ._validate import (check_generator, check_positive_float, check_positive_int, check_tensor,
+                        check_work)
 from .kernels import LOG_2PI, log_mean_exp, standard_normal_log_density
 
 
@@ -44,6 +45,7 @@ class LinearGaussianModel:
         """A model with W and b drawn from N(0, 1), in float64."""
         check_positive_int("data_dim", data_dim)
         check_positive_int("latent_dim", latent_dim)
+        check_generator("generator", generator)
         w = torch.randn(data_dim, latent_dim, generator=generator, dtype=torch.float64)
         b = torch.randn(data_dim, generator=generator, dtype=torch.float64)
         return cls(w, b, float(noise_std))
@@ -55,6 +57,8 @@ class LinearGaussianModel:
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
         """Run the generative story: z ~ p(z), x ~ p(x|z). Returns x (n, D), z (n, Z)."""
+        check_positive_int("n", n)
+        check_generator("generator", generator)
         z = torch.randn(n, self.latent_dim, generator=generator, dtype=self.weight.dtype)
         noise = torch.randn(n, self.weight.shape[0], generator=generator, dtype=self.weight.dtype)
         return z @ self.weight.T + self.bias + self.noise_std * noise, z
@@ -132,6 +136,8 @@ class LinearGaussianModel:
         """log p(x, z_k) - log q(z_k) for z_k ~ q: (K, B)."""
         self._check_q(x, q_mean, q_cov)
         check_positive_int("num_samples", num_samples)
+        check_generator("generator", generator)
+        check_work("num_samples", num_samples, x.numel())
         q = MultivariateNormal(q_mean, covariance_matrix=q_cov)
         eps = torch.randn((num_samples, *q_mean.shape), generator=generator, dtype=q_mean.dtype)
         chol = torch.linalg.cholesky(q_cov)  # (Z, Z) or (B, Z, Z)

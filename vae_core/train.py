@@ -18,14 +18,15 @@ import torch
 from torch import Tensor
 
 from . import kernels
-from ._validate import check_generator, check_positive_int, check_tensor
+from ._validate import (check_generator, check_positive_float, check_positive_int, check_tensor,
+                        check_work)
 from .checkpoint import TrainingState, load_training_state, save_training_state
 from .config import TrainConfig
 from .data import ImageSet
 from .estimators import chunk_sizes
 from .history import EpochRecord, History
 from .likelihoods import likelihood_kernel
-from .model import VAE, check_model
+from .model import VAE, check_batch, check_model
 from .objective import log_weights
 
 
@@ -47,6 +48,7 @@ def make_optimizer(model: VAE, lr: float = TrainConfig.lr) -> torch.optim.Optimi
     2.0 instead of 2.3 s per MNIST epoch on 2 CPU threads, the same losses).
     """
     check_model(model)
+    check_positive_float("lr", lr)
     try:
         return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
     except (RuntimeError, TypeError, ValueError):  # older torch, or no fused kernel here
@@ -76,7 +78,8 @@ def evaluate(model: VAE, x: Tensor, num_samples: int = 100, batch_size: int = 10
     check_positive_int("num_samples", num_samples)
     check_positive_int("batch_size", batch_size)
     check_generator("generator", generator)
-    x = model.flatten(x)
+    x = check_batch(model, x)  # (B, D)
+    check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
     was_training = model.training
     model.eval()
     elbos, bounds = [], []
@@ -146,6 +149,9 @@ def fit(model: VAE, train: ImageSet, test: ImageSet | None = None,
         _check_image_set("test", test, model)
     check_generator("generator", generator)
     if resume is not None:
+        if not isinstance(resume, (str, os.PathLike, TrainingState)):
+            raise TypeError(f"resume must be a checkpoint path or a TrainingState, got "
+                            f"{type(resume).__name__}")
         state = resume if isinstance(resume, TrainingState) else load_training_state(resume, model)
         if state.model is not model:
             model.load_state_dict(state.model.state_dict())
