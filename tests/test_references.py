@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIB = REPO / "book" / "references.bib"
 PAGES = sorted((REPO / "notebooks").glob("*.md")) + sorted((REPO / "book").glob("*.md"))
 
-SURNAME = r"(?:van |de |von )?[A-Z][a-zA-Z\u00c0-\u017f\-]+"
+SURNAME = r"(?:(?:van|de|den|der|von)\s+)*[A-Z][a-zA-Z\u00c0-\u017f\-]+"
 CITATION = re.compile(
     rf"\b({SURNAME})(?:\s+et\s+al\.|(?:,?\s+(?:&|and)\s+{SURNAME})+"
     rf"|,\s+{SURNAME}(?:,?\s+(?:&|and)\s+{SURNAME})+)?"
