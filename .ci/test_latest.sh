@@ -22,11 +22,17 @@ trap 'rm -rf "$WORK"' EXIT
 start=$SECONDS
 step() { echo "[test-latest $((SECONDS - start)) s] $*"; }
 
-step "fresh venv in $VENV"
-rm -rf "$VENV"
-python3 -m venv "$VENV"
 PIP="$VENV/bin/pip"
-"$PIP" install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+# pip's warnings about this machine's local index mirrors are noise; its exit code is kept.
+pip_() { "$PIP" "$@" 2> >(grep -v "is ignored" >&2); }
+if [[ "${LATEST_REUSE:-0}" == 1 && -x "$PIP" ]]; then
+    step "reusing $VENV (LATEST_REUSE=1: dependencies not re-resolved)"
+else
+    step "fresh venv in $VENV"
+    rm -rf "$VENV"
+    python3 -m venv "$VENV"
+    pip_ install -q --upgrade pip
+fi
 
 # Only torch is constrained (other versions would download gigabytes); everything else is what a
 # user's `pip install` picks today.
@@ -36,19 +42,26 @@ step "build the wheel from a clean copy of the package"
 mkdir "$WORK/src"
 cp "$REPO/pyproject.toml" "$REPO/README.md" "$WORK/src/"
 (cd "$REPO" && git ls-files -z vae_core) | (cd "$REPO" && xargs -0 cp --parents -t "$WORK/src")
-"$PIP" wheel -q --no-deps -w "$WORK/dist" "$WORK/src"
+pip_ wheel -q --no-deps -w "$WORK/dist" "$WORK/src"
 WHEEL=$(ls "$WORK"/dist/vae_core-*.whl)
 
 step "install $(basename "$WHEEL") with its declared dependencies (newest releases)"
-"$PIP" install -q -c "$WORK/constraints.txt" "$WHEEL"
+pip_ install -q --force-reinstall --no-deps "$WHEEL"  # a reused venv gets this build too
+pip_ install -q -c "$WORK/constraints.txt" "$WHEEL"
 # Test tools, newest too: the suite's own needs beyond the package's.
-"$PIP" install -q -c "$WORK/constraints.txt" pytest hypothesis jupytext nbval ipykernel
-"$PIP" check
+pip_ install -q -c "$WORK/constraints.txt" pytest hypothesis jupytext nbval ipykernel
+pip_ check
 "$VENV/bin/python" - <<'PY'
 import importlib.metadata as md
 names = ["torch", "torchvision", "numpy", "safetensors", "tqdm", "ipywidgets", "anywidget",
-         "matplotlib", "pytest", "hypothesis", "jupytext", "nbval", "ipykernel", "nbclient"]
-print("resolved:", ", ".join(f"{n}=={md.version(n)}" for n in names))
+         "matplotlib", "pytest", "hypothesis", "jupytext", "nbval", "ipykernel", "jupyter_client",
+         "nbformat", "traitlets", "sympy", "mpmath", "pillow"]
+def version(name):
+    try:
+        return md.version(name)
+    except md.PackageNotFoundError:
+        return "absent"
+print("resolved:", ", ".join(f"{n}=={version(n)}" for n in names))
 PY
 
 step "unit tests (not slow, not browser) against the installed wheel"

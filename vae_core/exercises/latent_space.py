@@ -34,6 +34,9 @@ def _inputs(seed: int = 10, batch: int = 3, latent: int = 2) -> tuple[Tensor, ..
     z = torch.randn(batch, latent, generator=g)  # (B, Z)
     mu = torch.randn(batch, latent, generator=g)  # (B, Z)
     logvar = -1 + 0.5 * torch.randn(batch, latent, generator=g)  # (B, Z)
+    # Saturated pixels with their unlikely value, as a trained decoder has: sigmoid(30) is 1.0.
+    logits[0, :3], x[0, :3] = 30.0, 0.0
+    logits[1, :3], x[1, :3] = -30.0, 1.0
     return logits, x, z, mu, logvar
 
 

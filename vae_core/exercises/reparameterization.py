@@ -48,8 +48,6 @@ def _mistakes(mu: Tensor, logvar: Tensor, eps: Tensor) -> list[tuple[str, Tensor
          mu + sigma + eps),
         ("you scaled mu by sigma; only the noise is scaled: z = mu + sigma * eps.",
          mu * sigma + eps),
-        ("you swapped mu and eps: z = mu + sigma * eps, with sigma multiplying the noise.",
-         eps + sigma * mu),
         ("the mean mu is missing: z = mu + sigma * eps.", sigma * eps),
         ("you return mu alone: the noise sigma * eps is missing, so z would not be random.", mu),
         ("you subtract the noise instead of adding it. (In distribution that is the same, but "
