@@ -44,6 +44,7 @@ test-book: setup assets
 test: setup assets
 	$(VENV)/bin/pytest tests
 	$(VENV)/bin/pytest --nbval-lax --nbval-current-env notebooks
+	$(MAKE) test-latest
 
 benchmark: setup
 	$(PY) -m benchmarks
