@@ -170,7 +170,8 @@ def test_kl_on_grid_correct_passes():
     (lambda lq, lp, a: (lq.exp() * (lq - lp)).sum(), "cell area"),
     (lambda lq, lp, a: (lq.exp() * (lp - lq)).sum() * a, "sign"),
     (lambda lq, lp, a: (lq - lp).mean(), "weighting"),
-    (lambda lq, lp, a: torch.zeros(()), "differs"),
+    (lambda lq, lp, a: torch.zeros(()), "returns zeros"),
+    (lambda lq, lp, a: torch.ones(()), "differs"),
 ])
 def test_kl_on_grid_mistakes(wrong, words):
     assert_named(posterior.check_kl_on_grid(wrong), words)

@@ -169,6 +169,9 @@ def check_log_likelihood(fn: Callable[[Tensor, Tensor], Tensor]) -> Report:
     if not report.passed or not screen(report, "log p(x|z)", got, nan=log_space,
                                        neg_inf=log_space, pos_inf=log_space):
         return report
+    if returns_zeros(report, got, expected, "sum x * F.logsigmoid(logits) + (1 - x) * "
+                     "F.logsigmoid(-logits) over the pixels."):
+        return report
     if got.shape == logits.shape:
         report.problems.append("log p(x|z) has one value per pixel, shape (B, D); sum over the "
                                "pixel axis (dim=-1) for one value per image, shape (B,).")

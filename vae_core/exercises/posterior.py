@@ -17,7 +17,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ._report import Report, check_again, check_against, run_student, screen
+from ._report import Report, check_again, check_against, returns_zeros, run_student, screen
 
 LOG_2PI = math.log(2 * math.pi)
 GRID_ARGS = ("log_joint", "cell_area")
@@ -92,6 +92,9 @@ def check_normalize_on_grid(fn: Callable[[Tensor, float], Tensor]) -> Report:
     if not report.passed or not screen(report, "log p(z|x)", got, nan=underflow,
                                        neg_inf=underflow, pos_inf=underflow):
         return report
+    if returns_zeros(report, got, expected, "subtract log p(x) = logsumexp(log_joint) + "
+                     "log(cell_area) from every cell."):
+        return report
     if not check_against(report, "log p(z|x)", got, expected,
                          _normalize_mistakes(log_joint, area), rtol=1e-6, atol=1e-6,
                          hint="log p(x) = torch.logsumexp(log_joint.flatten(), 0) + "
@@ -155,6 +158,9 @@ def check_gaussian_log_density(fn: Callable[[Tensor, Tensor, Tensor], Tensor]) -
             nan="logvar is already a logarithm and can be negative: do not take its log or "
                 "square root; sigma^2 = exp(logvar).",
             neg_inf="Stay in log space: do not take the log of a density computed with exp()."):
+        return report
+    if returns_zeros(report, got, expected, "write -1/2 sum_j (log 2 pi + logvar_j + "
+                     "(z_j - mu_j)^2 / exp(logvar_j))."):
         return report
     if got.shape == z.shape:
         report.problems.append("log q(z|x) has shape (K, B, Z): sum the per-coordinate log "
@@ -230,6 +236,9 @@ def check_kl_on_grid(fn: Callable[[Tensor, Tensor, float], Tensor]) -> Report:
         report.problems.append(
             f"KL(q || p) has shape {tuple(got.shape)}: the KL is one number, the sum over all "
             f"cells of q (log q - log p) times the cell area (a scalar tensor, shape ()).")
+        return report
+    if returns_zeros(report, got.reshape(()), expected, "sum exp(log_q) * (log_q - log_p) over "
+                     "the cells and multiply by the cell area."):
         return report
     if not check_against(report, "KL(q || p)", got.reshape(()), expected,
                          _kl_mistakes(log_q, log_p, area), rtol=1e-5, atol=1e-6,
