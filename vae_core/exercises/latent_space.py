@@ -101,7 +101,8 @@ def check_log_weight(fn: Callable[..., Tensor]) -> Report:
                  "is NaN): compute log p(x|z) from the logits, x * logits - softplus(logits).")
     if not report.passed or not screen(report, "log w", got, nan=log_space, neg_inf=log_space):
         return report
-    if returns_zeros(report, got, expected, "add log p(x|z) and log p(z), subtract log q(z|x)."):
+    if returns_zeros(report, got, expected, "it differs from the reference everywhere; "
+                     "add log p(x|z) and log p(z), subtract log q(z|x)."):
         return report
     if got.shape == logits.shape:
         report.problems.append("log w has shape (B, D): sum log p(x|z) over the pixel axis "
