@@ -81,6 +81,10 @@ def screen(report: Report, name: str, got: object, *, nan: str = "", neg_inf: st
         report.problems.append(f"{name} should be a torch.Tensor, but it is {type(got).__name__}.")
         return False
     value = got.detach()
+    if value.is_complex():
+        report.problems.append(f"{name} is a complex tensor ({value.dtype}); the answer is real: "
+                               "a log of a negative number, or a complex dtype, made it so.")
+        return False
     if not value.is_floating_point() or bool(torch.isfinite(value).all()):
         return True
     kinds = [("NaN", torch.isnan(value), nan), ("-inf", value == -math.inf, neg_inf),

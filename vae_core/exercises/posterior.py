@@ -232,7 +232,7 @@ def check_kl_on_grid(fn: Callable[[Tensor, Tensor, float], Tensor]) -> Report:
                       "densities you are given, exp(log_q) * (log_q - log_p).",
                   pos_inf="Do not divide the densities (p underflows to 0): subtract the logs."):
         return report
-    if got.numel() > 1:
+    if got.numel() != 1:
         report.problems.append(
             f"KL(q || p) has shape {tuple(got.shape)}: the KL is one number, the sum over all "
             f"cells of q (log q - log p) times the cell area (a scalar tensor, shape ()).")
