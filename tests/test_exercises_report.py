@@ -118,3 +118,15 @@ def test_check_again_names_a_size_written_into_the_code():
     report = Report("demo")
     assert check_again(report, "three values", lambda v: v.clone(), (torch.ones(3),),
                        torch.ones(3)) and report.passed
+
+
+ODD_ANSWERS = [1.0, "x", [1.0, 2.0], torch.tensor(1), torch.ones(3, dtype=torch.bool),
+               torch.zeros(3, dtype=torch.complex64), torch.ones(7, 7, 7),
+               torch.tensor(float("nan")), torch.zeros(0), torch.ones(2, dtype=torch.float16)]
+
+
+@pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)
+def test_odd_answers_are_reported_never_raise_never_pass(check):
+    for answer in ODD_ANSWERS:
+        report = check(lambda *args, answer=answer: answer)
+        assert not report.passed and report.problems, (check.__name__, answer)
