@@ -6,7 +6,9 @@ computed stably as logsumexp over the sample axis minus log K: (K, B) -> (B,).
 
 `check_iwae_bound(fn)` runs `fn(log_w)` on fixed log weights of realistic size (about -200 nats,
 where exp underflows in float32) and names the usual slips: a missing -log K, the mean of the
-logs (that is the ELBO), the wrong axis, the largest weight alone, a naive exp that underflows.
+logs (that is the ELBO), the wrong axis, log of the batch size for log K, log10, the largest
+weight alone, a naive exp that underflows (-inf; a NaN is reported as NaN); then K = 1 (which
+exposes a K written into the code) and K = 7, B = 12.
 """
 from __future__ import annotations
 

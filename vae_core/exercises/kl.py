@@ -5,7 +5,8 @@
 summed over the latent axis only, one value per example: (B, Z), (B, Z) -> (B,).
 
 `check_kl(fn)` runs `fn(mu, logvar)` on fixed inputs and names the usual slips: the sign, the
-axis of the sum, sigma or sigma^2 where e^logvar belongs, a missing term or factor.
+axis of the sum, sigma or sigma^2 where e^logvar belongs, a missing term or factor, Eq. (10)
+written with log sigma; then q = prior (KL = 0) and logvar from -20 to 6 with Z = 7.
 """
 from __future__ import annotations
 

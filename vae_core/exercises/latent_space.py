@@ -7,7 +7,9 @@ N(0, I) and q(z|x) = N(mu, diag e^logvar) (Eq. 4). Its average under q is the EL
 
 `check_log_weight(fn)` runs `fn(logits, x, z, mu, logvar)` -> (B,) on fixed inputs and names the
 usual slips: a missing prior or encoder term, a flipped sign of log q, sigmoid(l) in place of the
-log-likelihood, sigma in place of log sigma^2, a sum over the wrong axis.
+log-likelihood, sigma in place of log sigma^2, a sum over the wrong axis, the closed-form KL where
+the log-density difference log p(z) - log q(z|x) at z belongs, a 2 pi constant kept in one density
+only; then a batch with Z = 3.
 """
 from __future__ import annotations
 

@@ -7,6 +7,10 @@
 - `check_kl_on_grid(fn)` (chapter 4): KL(q || p) = sum_cells q (log q - log p) h^2 from log
   densities on a grid.
 
+Each checker reports a non-finite answer first, refuses one that changes its inputs in place,
+names the usual slips (the cell area added instead of subtracted, or left out; a row-wise
+normalizer; logvar taken for log sigma; KL(p || q) for KL(q || p) ...) and then tries a second set
+of inputs (another grid, K = 1 with Z = 5, q = p), so that sizes written into the code show.
 Shapes: N grid points per side, B batch, Z latent dimensions.
 """
 from __future__ import annotations

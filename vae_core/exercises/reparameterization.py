@@ -4,7 +4,9 @@
 
 `check_reparameterize(fn)` runs `fn(mu, logvar, eps)` on fixed inputs, compares with the package's
 `reparameterize`, names the usual slips (variance or logvar where sigma belongs, a fresh eps
-instead of the given one, a missing mu) and checks that gradients reach mu and logvar.
+instead of the given one, a missing mu) and checks that gradients reach mu and logvar with the
+right values, then tries logvar from -12 to 4 on another shape. A NaN answer is reported as NaN
+(never as fresh noise), and an answer that changes mu, logvar or eps in place is refused.
 """
 from __future__ import annotations
 
