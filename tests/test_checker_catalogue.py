@@ -201,9 +201,10 @@ def cb_unsafe_where(logits):
 
 
 # ------------------------------------------------------------------ the catalogue
-S, L, N, G = check_sample_pixels, check_log_likelihood, check_naive_estimator, check_normalize_on_grid
-D, Q, I, R = check_gaussian_log_density, check_kl_on_grid, check_iwae_bound, check_reparameterize
-K, T, C, W = check_kl, check_negative_elbo_per_image, check_continuous_bernoulli_log_norm, check_log_weight
+S, L, N = check_sample_pixels, check_log_likelihood, check_naive_estimator
+G, D, Q = check_normalize_on_grid, check_gaussian_log_density, check_kl_on_grid
+I, R, K = check_iwae_bound, check_reparameterize, check_kl
+T, C, W = check_negative_elbo_per_image, check_continuous_bernoulli_log_norm, check_log_weight
 
 CATALOGUE = [
     # chapter 1: sample_pixels(logits, u)

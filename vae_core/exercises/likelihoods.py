@@ -111,7 +111,7 @@ def _value_problem(report: Report, logits: Tensor, values: Tensor, expected: Ten
 
 
 def check_continuous_bernoulli_log_norm(fn: Callable[[Tensor], Tensor]) -> Report:
-    """Run fn(logits) over the whole float32 range; check values and gradients; say what is wrong."""
+    """Run fn(logits) over the float32 range; check values and gradients; say what is wrong."""
     report = Report("continuous Bernoulli log normalizer")
     logits = _logits().requires_grad_(True)
     reference_in = logits.detach().double().requires_grad_(True)

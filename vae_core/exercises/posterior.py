@@ -107,7 +107,8 @@ def check_normalize_on_grid(fn: Callable[[Tensor, float], Tensor]) -> Report:
     # A coarser grid with cells larger than 1 (the log area changes sign) and another log joint.
     zz, _, area = _grid(9, 6.0)
     log_joint = _log_joint(zz) + 300.0  # (N1, N2)
-    check_again(report, f"a coarser 9 x 11 grid with cells of area {area:.2g}", fn, (log_joint, area),
+    check_again(report, f"a coarser 9 x 11 grid with cells of area {area:.2g}", fn,
+                (log_joint, area),
                 log_joint - torch.logsumexp(log_joint.flatten(), 0) - math.log(area),
                 names=GRID_ARGS, rtol=1e-6, atol=1e-6, name="log p(z|x)")
     return report

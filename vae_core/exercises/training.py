@@ -6,7 +6,8 @@ The student's function takes the per-pixel binary cross-entropy `bce` (B, D), i.
     -ELBO(x) = sum_d BCE_d + KL(q(z|x) || p(z))    (Eq. (8) with the sign flipped, Eq. (11) for KL)
 
 The checker reports NaN/inf first, refuses in-place changes of bce, mu or logvar, names the usual
-slips (a batch sum or mean, a sign, a missing term, the KL's own slips) and reruns with D = 10, Z = 2.
+slips (a batch sum or mean, a sign, a missing term, the KL's own slips) and reruns with D = 10,
+Z = 2.
 """
 from __future__ import annotations
 
