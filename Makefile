@@ -57,7 +57,8 @@ clean:
 
 # The package as users get it: a second venv resolved from pyproject.toml's lower bounds alone
 # (newest releases; torch held at the cached 2.14.1), vae_core from a built wheel (not editable),
-# the fast unit tests and chapter 1 under nbval. About 6 minutes; see .ci/test_latest.sh.
+# the fast unit tests and chapter 1 under nbval. About 8 minutes here (LATEST_REUSE=1 keeps the
+# venv: under 2); see .ci/test_latest.sh.
 .PHONY: test-latest
 test-latest:
 	.ci/test_latest.sh
