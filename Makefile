@@ -46,6 +46,7 @@ test-book: setup assets
 test: setup assets
 	$(VENV)/bin/pytest tests
 	$(VENV)/bin/pytest --nbval-lax --nbval-current-env notebooks
+	$(MAKE) test-latest
 
 benchmark: setup
 	$(PY) -m benchmarks
@@ -55,3 +56,11 @@ pretrained: setup
 
 clean:
 	rm -rf _build .pytest_cache
+
+# The package as users get it: a second venv resolved from pyproject.toml's lower bounds alone
+# (newest releases; torch held at the cached 2.14.1), vae_core from a built wheel (not editable),
+# the fast unit tests and chapter 1 under nbval. About 8 minutes here (LATEST_REUSE=1 keeps the
+# venv: under 2); see .ci/test_latest.sh.
+.PHONY: test-latest
+test-latest:
+	.ci/test_latest.sh

@@ -7,6 +7,11 @@ the folder it adds, so the editable install's finder (which maps vae_core to the
 off. A script then runs from an empty temporary folder (no checkout on the path), checks that
 vae_core comes from the new venv, loads a shipped pretrained model, and runs the first code cells
 of chapter 1 with the install cell's `%pip` line replaced by a failure.
+
+A fast test checks the other half of "install as users get it": every top-level module that a
+chapter imports is provided by a dependency that pyproject.toml declares, directly or through the
+declared packages' own requirements (mpmath arrives with torch via sympy), so a student who
+`pip install`s the package and opens a chapter does not hit an ImportError.
 """
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from importlib import metadata
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = REPO / "notebooks" / "01_latent_variable_models.md"
@@ -51,6 +57,61 @@ for i, source in enumerate(cells):
     exec(compile(source, f"<chapter 1, code cell {i}>", "exec"), scope)
 print(f"ran {len(cells)} chapter cells in {time.perf_counter() - tic:.1f} s")
 '''
+
+
+IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
+
+
+def _chapter_imports() -> dict[str, list[str]]:
+    """Top-level modules imported in the chapters' code cells -> the chapters importing them."""
+    import jupytext
+
+    found: dict[str, list[str]] = {}
+    for path in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.md")):
+        code = "\n".join(c.source for c in jupytext.read(path).cells if c.cell_type == "code")
+        for module in sorted(set(IMPORT.findall(code))):
+            found.setdefault(module, []).append(path.name)
+    return found
+
+
+def _requirement_name(line: str) -> str:
+    return re.split(r"[\s<>=!~;\[(]", line.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _declared_closure() -> set[str]:
+    """pyproject's dependencies and, through installed metadata, everything they require."""
+    import tomllib
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
+    todo = [_requirement_name(d) for d in declared]
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = metadata.requires(name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        todo += [_requirement_name(r) for r in requires if "extra ==" not in r]
+    return seen
+
+
+def test_every_module_a_chapter_imports_is_declared():
+    providers = metadata.packages_distributions()  # top-level module -> distributions
+    closure = _declared_closure()
+    missing = {}
+    for module, chapters in _chapter_imports().items():
+        if module in sys.stdlib_module_names or module == "vae_core":
+            continue
+        names = {d.lower().replace("_", "-") for d in providers.get(module, [module])}
+        if not names & closure:
+            missing[module] = chapters
+    assert not missing, (
+        f"chapters import modules that `pip install vae_core` does not bring: {missing}; declare "
+        f"them in [project] dependencies of pyproject.toml (a lower bound only)")
+    assert "matplotlib" in _chapter_imports()  # the test looks at real imports
 
 
 def _code_cells(path: Path, count: int) -> list[str]:

@@ -1,10 +1,12 @@
 """A verdict for an exercise, and the steps every checker shares: run the student's function
-without crashing the notebook, name a known mistake when the answer matches one, and otherwise
-say how the answer differs from the reference."""
+without crashing the notebook (and refuse it if it changes its inputs in place), say plainly when
+the answer is not finite, name a known mistake when the answer matches one, and otherwise say how
+the answer differs from the reference."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+import math
+from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import Tensor
@@ -36,13 +38,70 @@ class Report:
     _repr_pretty_ = lambda self, printer, cycle: printer.text(repr(self))  # noqa: E731
 
 
-def run_student(report: Report, fn: Callable, *args) -> object:
-    """Call the student's function; if it raises, record that in `report` and return None."""
+def run_student(report: Report, fn: Callable, *args: object,
+                names: Sequence[str] = ()) -> object:
+    """Call the student's function; return its answer, or None after recording what went wrong.
+
+    Wrong means: it raised, or it changed one of its tensor inputs in place (the caller still
+    needs them; `names[i]` names argument i in the message).
+    """
+    before = [a.detach().clone() if isinstance(a, Tensor) else None for a in args]
     try:
-        return fn(*args)
+        got = fn(*args)
     except Exception as error:  # the student's code can fail in any way
-        report.problems.append(f"your function raised {type(error).__name__}: {error}")
+        message = f"your function raised {type(error).__name__}: {error}"
+        if "in-place" in str(error) or "inplace" in str(error):
+            message += (" This is an in-place change of an input (x += ..., x.add_(...), "
+                        "x[...] = ...): compute a new tensor instead (x = x + ...).")
+        report.problems.append(message)
         return None
+    for i, (arg, old) in enumerate(zip(args, before)):
+        if old is None:
+            continue
+        new = arg.detach()
+        if new.shape != old.shape or new.dtype != old.dtype or not torch.equal(new, old):
+            name = names[i] if i < len(names) else f"argument {i + 1}"
+            report.problems.append(
+                f"your function changes its input `{name}` in place (+=, *=, .add_(), "
+                f".clamp_(), {name}[...] = ... or similar). The caller still needs `{name}` "
+                f"unchanged: build a new tensor instead ({name} = {name} + ..., or work on "
+                f"{name}.clone()).")
+            return None
+    return got
+
+
+def screen(report: Report, name: str, got: object, *, nan: str = "", neg_inf: str = "",
+           pos_inf: str = "") -> bool:
+    """First look at an answer: True if `got` is a tensor of finite values, else say why not.
+
+    `nan`, `neg_inf` and `pos_inf` are hints for the likely cause of each kind of non-finite
+    value; the message always says plainly which kind it is, how many and where.
+    """
+    if not isinstance(got, Tensor):
+        report.problems.append(f"{name} should be a torch.Tensor, but it is {type(got).__name__}.")
+        return False
+    value = got.detach()
+    if value.is_complex():
+        report.problems.append(f"{name} is a complex tensor ({value.dtype}); the answer is real: "
+                               "a log of a negative number, or a complex dtype, made it so.")
+        return False
+    if not value.is_floating_point() or bool(torch.isfinite(value).all()):
+        return True
+    kinds = [("NaN", torch.isnan(value), nan), ("-inf", value == -math.inf, neg_inf),
+             ("+inf", value == math.inf, pos_inf)]
+    found, hints = [], []
+    for label, mask, hint in kinds:
+        count = int(mask.sum())
+        if count == 0:
+            continue
+        where = "" if value.ndim == 0 else \
+            f", the first at index {tuple(mask.nonzero()[0].tolist())}"
+        found.append(f"{label} in {count} of {value.numel()} entries{where}")
+        if hint:
+            hints.append(hint)
+    report.problems.append(f"{name} is not finite: it contains " + "; ".join(found) + "."
+                           + "".join(f" {h}" for h in hints))
+    return False
 
 
 def returns_zeros(report: Report, got: object, expected: Tensor, todo: str) -> bool:
@@ -111,3 +170,42 @@ def check_against(report: Report, name: str, got: object, expected: Tensor,
     if name_mistake(report, got, expected, mistakes, rtol=rtol, atol=atol, prefix=f"{name}: "):
         return False
     return compare(report, name, got, expected, rtol=rtol, atol=atol, hint=hint)
+
+
+def close(got: object, value: Tensor, *, rtol: float = 1e-4, atol: float = 1e-5) -> bool:
+    """True if `got` is a finite tensor of `value`'s shape and close to it."""
+    if not isinstance(got, Tensor) or got.shape != value.shape:
+        return False
+    got = got.detach().to(value.dtype)
+    return bool(torch.isfinite(got).all()) and torch.allclose(got, value, rtol=rtol, atol=atol)
+
+
+def check_again(report: Report, what: str, fn: Callable, args: Sequence[object],
+                expected: Tensor, *, names: Sequence[str] = (), rtol: float = 1e-4,
+                atol: float = 1e-5, name: str = "the answer") -> bool:
+    """Run `fn` on a second set of inputs (`what` describes them) and compare with `expected`.
+
+    An answer right on the first inputs and wrong here usually has a size or a value written
+    into the code; the message says so.
+    """
+    before = len(report.problems)
+    got = run_student(report, fn, *args, names=names)
+    if len(report.problems) > before and report.problems[-1].startswith("your function raised"):
+        report.problems[-1] = (
+            f"right on the first inputs, but for {what} it "
+            f"{report.problems[-1][len('your function '):].rstrip('.')}: do not write sizes or "
+            "values of the first example into the code; take them from the inputs "
+            "(e.g. x.shape[0]).")
+        return False
+    if not report.passed or not screen(report, f"{name} for {what}", got):
+        return False
+    if close(got, expected, rtol=rtol, atol=atol):
+        return True
+    shape = tuple(got.shape) if isinstance(got, Tensor) else None
+    report.problems.append(
+        f"right on the first inputs but not for {what}"
+        + (f" (shape {shape}, expected {tuple(expected.shape)})" if shape != tuple(expected.shape)
+           else "")
+        + ": do not write sizes or values of the first example into the code; take them from "
+          "the inputs (e.g. x.shape[0]) and reduce over the named axis.")
+    return False
