@@ -14,10 +14,7 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV=${LATEST_VENV:-$HOME/.cache/vae_core/venv-latest}
 TORCH=${LATEST_TORCH:-"torch==2.14.1 torchvision==0.29.1"}
 CHAPTER=${LATEST_CHAPTER:-notebooks/01_latent_variable_models.md}
-# MNIST: $VAE_CORE_DATA if set, else ../shared/data beside the checkout (as tests/conftest.py).
-if [[ -z "${VAE_CORE_DATA:-}" && -d "$REPO/../shared/data/MNIST" ]]; then
-    VAE_CORE_DATA=$(cd "$REPO/../shared/data" && pwd)
-fi
+# MNIST: $VAE_CORE_DATA (the Makefile and .ci/run set it), else torchvision's download folder.
 export VAE_CORE_DATA=${VAE_CORE_DATA:-$HOME/.cache/vae_core/data}
 export VAE_BOOK_FAST=1 MPLBACKEND=Agg OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 unset PYTHONPATH VIRTUAL_ENV
