@@ -11,6 +11,7 @@ notebook goes on.
 from __future__ import annotations
 
 import os
+import textwrap
 
 STRICT_VAR = "VAE_BOOK_STRICT"
 
@@ -38,7 +39,8 @@ def claim(condition: object, sentence: str) -> bool:
         return True
     if strict():
         raise ClaimFailed(f"the text says: {sentence}; but this run's outputs do not support it")
-    print(f"Note: the text says \"{sentence}\", which does not hold for the numbers printed "
-          f"above. That is expected if you changed a setting; the book's text describes its own "
-          f"settings.")
+    note = (f"Note: the text says \"{sentence}\", which does not hold for the numbers printed "
+            f"above. That is expected if you changed a setting; the book's text describes its "
+            f"own settings.")
+    print(textwrap.fill(note, 88))  # the width of the book's text column
     return False

@@ -4,8 +4,9 @@ the answer is not finite, name a known mistake when the answer matches one, and 
 the answer differs from the reference."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import math
+import textwrap
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
@@ -32,7 +33,9 @@ class Report:
     def __repr__(self) -> str:
         if self.passed:
             return f"{self.exercise}: correct."
-        lines = "\n".join(f"  - {p}" for p in self.problems)
+        # wrapped to the book's text column (88 characters), so no output scrolls sideways
+        lines = "\n".join(textwrap.fill(p, 88, initial_indent="  - ", subsequent_indent="    ")
+                          for p in self.problems)
         return f"{self.exercise}: not yet.\n{lines}"
 
     _repr_pretty_ = lambda self, printer, cycle: printer.text(repr(self))  # noqa: E731
