@@ -6,7 +6,7 @@ latent planes, arrow keys, every slider. Each action must change the decoded ima
 pixels) and the readout. No request may leave 127.0.0.1 and the console must stay clean apart
 from the two known harmless messages (/work/shared/notes/toolchain.md).
 
-It also measures, in the browser, the decode time per image of decoder.js with the page's own
+It also measures, in the browser, the decode time per image of the bundled decoder with the page's own
 weights, and the bytes each widget adds to the page; `-s` prints them.
 
 The page comes from test_book.build_book (one `jupyter-book build . -W --keep-going` per session,
@@ -34,7 +34,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",
                         "Got invalid theme mode")
-DECODER_JS = (REPO / "vae_core" / "widgets" / "decoder.js").read_text()
+BUNDLE_JS = (REPO / "vae_core" / "widgets" / "widgets.bundle.js").read_text()  # what the widgets run
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_measure_decode_time_and_page_weight(chapter, capsys):
               out[`Z=${net.Z}`] = dec.timeDecode(net, 500, 7);
             }
             return out;
-        }""", [DECODER_JS, list(payloads.values())])
+        }""", [BUNDLE_JS, list(payloads.values())])
     sizes = {}
     for mid, m in state.items():
         s = m.get("state", {})
