@@ -134,6 +134,70 @@ def settle(page) -> None:
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
+# ---- a page of our own: the four widgets rendered by the bundle with a minimal model shim ----
+
+HARNESS_SHIM = """
+import widget from "./widgets.bundle.js";
+const states = await (await fetch("./state.json")).json();
+const manager = { get_model: async (id) => models[id] };
+class Model {
+  constructor(state) { this.state = state; this.handlers = {}; this.widget_manager = manager; }
+  get(key) { return this.state[key]; }
+  set(key, value) { this.state[key] = value; (this.handlers[`change:${key}`] || []).forEach((f) => f()); }
+  on(event, fn) { (this.handlers[event] ||= []).push(fn); }
+  save_changes() {}
+}
+const models = Object.fromEntries(Object.entries(states.models).map(([id, s]) => [id, new Model(s)]));
+for (const id of states.views) {
+  const el = document.createElement("div");
+  document.getElementById("cells").append(el);
+  await widget.render({ model: models[id], el });
+}
+document.body.dataset.rendered = "yes";
+"""
+
+HARNESS_HTML = """<!doctype html>
+<html lang="en" data-theme="light"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>widget harness</title><link rel="icon" href="data:,">
+<link rel="stylesheet" href="widgets.css">
+<style>body {{ margin: 0; background: #fff; }} html[data-theme=dark] body {{ background: #14181e; }}
+main {{ max-width: 730px; margin: 0 auto; padding: 0 16px; }} .spacer {{ height: 1500px; }}</style>
+</head><body><main><p>top</p><div id="cells"></div><div class="spacer"></div></main>
+<script type="module" src="harness.js"></script></body></html>
+"""
+
+
+def write_harness(root: Path) -> Path:
+    """A static page with one widget of each kind for the shipped models and random digits."""
+    import torch
+    from vae_core import pretrained
+    from vae_core.widgets import Interpolation, LatentPlane, LatentTraversal, PosteriorView
+
+    widgets_dir = REPO / "vae_core" / "widgets"
+    model2, _ = pretrained.load_pretrained("mnist-z2")
+    model20, _ = pretrained.load_pretrained("mnist-z20")
+    gen = torch.Generator().manual_seed(0)
+    images = (torch.rand(200, 784, generator=gen) > 0.8).float()  # (N, D)
+    labels = torch.arange(200) % 10
+    views = [LatentPlane(model2, images, labels, n_points=200),
+             PosteriorView(model2, images, labels, digit_indices=[0, 1], resolution=41),
+             LatentTraversal(model20, images, labels, activity_images=200),
+             Interpolation(model20, images, labels)]
+    models = {}
+    for v in views:
+        models[v.model_id] = v.get_state()
+        models[v.decoder.model_id] = v.decoder.get_state()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "state.json").write_text(json.dumps({"models": models,
+                                                 "views": [v.model_id for v in views]}))
+    (root / "harness.js").write_text(HARNESS_SHIM)
+    (root / "index.html").write_text(HARNESS_HTML.format())
+    for name in ("widgets.bundle.js", "widgets.css"):
+        (root / name).write_text((widgets_dir / name).read_text())
+    return root
+
+
 def test_all_four_widgets_render_from_browser_weights(chapter):
     modes = chapter.page.eval_on_selector_all(".vae-widget[data-ready]",
                                               "els => els.map(e => e.dataset.ready)")

@@ -146,7 +146,7 @@ function timeDecode(net, n = 200, repeats = 5) {
 }
 
 // vae_core/widgets/src/plane.js
-var MARGIN = { left: 44, right: 8, top: 8, bottom: 44 };
+var MARGIN = { left: 54, right: 8, top: 8, bottom: 54 };
 function plotArea(size, margin = MARGIN) {
   const side = Math.max(1, Math.min(
     size - margin.left - margin.right,
@@ -402,6 +402,35 @@ function frameScheduler(fn) {
     });
   };
 }
+function swipeSafeSlider(input, apply) {
+  let held = null;
+  input.addEventListener("pointerdown", (e) => {
+    held = e.pointerType === "touch" ? { id: e.pointerId, value: input.value, x: e.clientX, y: e.clientY } : null;
+  });
+  input.addEventListener("input", () => {
+    if (!held) apply();
+  });
+  input.addEventListener("pointermove", (e) => {
+    if (!held || e.pointerId !== held.id) return;
+    const dx = Math.abs(e.clientX - held.x), dy = Math.abs(e.clientY - held.y);
+    if (dx > 8 && dx > dy) {
+      held = null;
+      apply();
+    }
+  });
+  input.addEventListener("pointerup", (e) => {
+    if (held && e.pointerId === held.id) {
+      held = null;
+      apply();
+    }
+  });
+  input.addEventListener("pointercancel", (e) => {
+    if (held && e.pointerId === held.id) {
+      input.value = held.value;
+      held = null;
+    }
+  });
+}
 function drawAxes(ctx, tf, area, bounds, pal) {
   const [[x0, x1], [y0, y1]] = bounds;
   const maxTicks = Math.max(3, Math.floor(area.width / 56));
@@ -430,7 +459,7 @@ function drawAxes(ctx, tf, area, bounds, pal) {
   ctx.font = "italic 13px system-ui, sans-serif";
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
-  ctx.fillText("z₁", area.left + area.width / 2, bottom + 40);
+  ctx.fillText("z₁", area.left + area.width / 2, bottom + 46);
   ctx.save();
   ctx.translate(12, area.top + area.height / 2);
   ctx.rotate(-Math.PI / 2);
@@ -740,7 +769,7 @@ function renderTraversal(model, el, decoder) {
       "aria-label": `latent dimension ${i + 1}` + (kl ? ` (average ${kl} nats)` : "")
     });
     const value = h("span", { class: "vae-value" });
-    input.addEventListener("input", () => move(Float32Array.from(sliders, (s) => Number(s.value))));
+    swipeSafeSlider(input, () => move(Float32Array.from(sliders, (s) => Number(s.value))));
     sliders.push(input);
     values.push(value);
     grid.append(h(
@@ -860,7 +889,7 @@ function renderInterpolation(model, el, decoder) {
     readout.show(interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) }));
   }
   const schedule = frameScheduler(update);
-  slider.addEventListener("input", () => {
+  swipeSafeSlider(slider, () => {
     schedule();
     sync(model, "t", Number(slider.value));
   });

@@ -6,7 +6,7 @@
 // The square plot area inside a square canvas of `size` CSS pixels, leaving room on the left
 // and at the bottom for the tick labels and the axis names. Equal margins left + right and
 // top + bottom keep the area square, so one unit of z1 is as long as one of z2.
-export const MARGIN = { left: 44, right: 8, top: 8, bottom: 44 };
+export const MARGIN = { left: 54, right: 8, top: 8, bottom: 54 };
 
 export function plotArea(size, margin = MARGIN) {
   const side = Math.max(1, Math.min(size - margin.left - margin.right,

@@ -156,6 +156,30 @@ function frameScheduler(fn) {
   };
 }
 
+// A range input that a vertical swipe does not move. CSS touch-action: pan-y lets the page
+// scroll, but Chrome still jumps the thumb to the finger on touchstart, before it knows where
+// the finger goes. So for a touch, `apply` waits until the gesture is a tap or a sideways drag;
+// if the browser takes it for scrolling (pointercancel), the old value is put back.
+function swipeSafeSlider(input, apply) {
+  let held = null; // {id, value, x, y} while a touch is undecided
+  input.addEventListener("pointerdown", (e) => {
+    held = e.pointerType === "touch"
+      ? { id: e.pointerId, value: input.value, x: e.clientX, y: e.clientY } : null;
+  });
+  input.addEventListener("input", () => { if (!held) apply(); });
+  input.addEventListener("pointermove", (e) => {
+    if (!held || e.pointerId !== held.id) return;
+    const dx = Math.abs(e.clientX - held.x), dy = Math.abs(e.clientY - held.y);
+    if (dx > 8 && dx > dy) { held = null; apply(); } // a sideways drag: the slider's
+  });
+  input.addEventListener("pointerup", (e) => {
+    if (held && e.pointerId === held.id) { held = null; apply(); } // a tap on the track
+  });
+  input.addEventListener("pointercancel", (e) => {
+    if (held && e.pointerId === held.id) { input.value = held.value; held = null; } // scrolled
+  });
+}
+
 // ---- the latent plane (LatentPlane and PosteriorView) ----
 
 function drawAxes(ctx, tf, area, bounds, pal) {
@@ -186,7 +210,7 @@ function drawAxes(ctx, tf, area, bounds, pal) {
   ctx.font = "italic 13px system-ui, sans-serif";
   ctx.textAlign = "center";
   ctx.textBaseline = "bottom";
-  ctx.fillText("z\u2081", area.left + area.width / 2, bottom + 40);
+  ctx.fillText("z\u2081", area.left + area.width / 2, bottom + 46);
   ctx.save();
   ctx.translate(12, area.top + area.height / 2);
   ctx.rotate(-Math.PI / 2);
@@ -461,7 +485,7 @@ function renderTraversal(model, el, decoder) {
                                "aria-label": `latent dimension ${i + 1}` +
                                  (kl ? ` (average ${kl} nats)` : "") });
     const value = h("span", { class: "vae-value" });
-    input.addEventListener("input", () => move(Float32Array.from(sliders, (s) => Number(s.value))));
+    swipeSafeSlider(input, () => move(Float32Array.from(sliders, (s) => Number(s.value))));
     sliders.push(input);
     values.push(value);
     grid.append(h("label", { title: `latent dimension ${i + 1}` + (kl ? `: average ${kl} nats` : "") },
@@ -554,7 +578,7 @@ function renderInterpolation(model, el, decoder) {
     readout.show(interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) }));
   }
   const schedule = frameScheduler(update);
-  slider.addEventListener("input", () => { schedule(); sync(model, "t", Number(slider.value)); });
+  swipeSafeSlider(slider, () => { schedule(); sync(model, "t", Number(slider.value)); });
   for (const [pick, key] of [[pickA, "a"], [pickB, "b"]]) {
     pick.addEventListener("change", () => sync(model, key, Number(pick.value)));
     model.on(`change:${key}`, () => { pick.value = String(model.get(key)); drawPath(); schedule(); });
