@@ -82,7 +82,7 @@ def browser():
 class Page:
     """The chapter page with every request and console message recorded."""
 
-    def __init__(self, browser, server: str, **context_options) -> None:
+    def __init__(self, browser, server: str, path: str = PAGE, **context_options) -> None:
         self.context = browser.new_context(**context_options)
         self.outside: list[str] = []
         self.errors: list[str] = []
@@ -101,7 +101,7 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}")
                      if urlparse(r.url).hostname == "127.0.0.1" else None)
-        self.page.goto(f"{server}/{PAGE}", wait_until="load")
+        self.page.goto(f"{server}/{path}", wait_until="load")
         self.page.wait_for_function(
             "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=60_000)
 
@@ -327,3 +327,233 @@ def test_measure_decode_time_and_page_weight(chapter, capsys):
         print("[widgets] embedded state per widget (bytes, uncompressed):", sizes)
     assert len(timing) == 2 and all(v < 5 for v in timing.values())  # target < 1 ms; load varies
     assert set(sizes) >= {"LatentPlane", "PosteriorView", "LatentTraversal", "Interpolation"}
+
+
+# ---- instruments: size, touch, contrast, keys, axes (on the book page and on our own page) ----
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+         "device_scale_factor": 2}
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+
+
+@pytest.fixture(scope="module")
+def harness_server(tmp_path_factory):
+    """Our own page (write_harness): the widgets without the book build, served on 127.0.0.1."""
+    root = write_harness(tmp_path_factory.mktemp("harness"))
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(params=["harness", "book"])
+def open_page(request, browser):
+    """open_page(**context options) -> Page, on our own page or on the built chapter."""
+    if request.param == "harness":
+        server, path = request.getfixturevalue("harness_server"), "index.html"
+    else:
+        server, path = request.getfixturevalue("server"), PAGE
+    pages = []
+
+    def open_(**options) -> Page:
+        pages.append(Page(browser, server, path, **options))
+        return pages[-1]
+
+    yield open_
+    for page in pages:
+        assert page.outside == [], f"requests left 127.0.0.1: {page.outside[:5]}"
+        assert page.unexpected_errors() == [], page.unexpected_errors()
+        page.close()
+
+
+def touch_path(page, points) -> None:
+    """One finger down at points[0], moved through the rest, lifted (Chrome's touch input)."""
+    cdp = page.context.new_cdp_session(page.page)
+    (x, y), rest = points[0], points[1:]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in rest:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
+                                              "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    page.page.wait_for_timeout(400)  # let a scroll finish
+    settle(page.page)
+
+
+def vertical_swipe(x: float, y: float, dy: float, steps: int = 10) -> list:
+    return [(x, y + dy * k / steps) for k in range(steps + 1)]
+
+
+PLANE_SIZES = """() => [...document.querySelectorAll('canvas.vae-plane')].map(c => ({
+    css: c.getBoundingClientRect().width, box: c.parentElement.getBoundingClientRect().width,
+    backing: c.width, dpr: devicePixelRatio,
+    widgetRight: c.closest('.vae-widget').getBoundingClientRect().right, vw: innerWidth}))"""
+
+
+def test_plane_canvas_is_sized_from_its_column(open_page):
+    phone = open_page(**PHONE)
+    sizes = phone.page.evaluate(PLANE_SIZES)
+    assert len(sizes) == 2
+    for s in sizes:
+        assert abs(s["css"] - s["box"]) <= 1, s  # the canvas fills its box
+        assert s["backing"] == round(s["css"] * s["dpr"]), s  # sharp: pixels = CSS px * dpr
+        assert s["css"] >= 300 and s["widgetRight"] <= s["vw"], s  # large, and on screen
+    phone.page.set_viewport_size({"width": 1366, "height": 900})  # the column widens
+    phone.page.wait_for_timeout(200)
+    settle(phone.page)
+    wide = phone.page.evaluate(PLANE_SIZES)
+    for before, after in zip(sizes, wide):
+        assert after["css"] > before["css"] + 30, (before, after)
+        assert after["backing"] == round(after["css"] * after["dpr"]), after
+
+
+def test_sliders_and_planes_let_vertical_swipes_through(open_page):
+    page = open_page(**PHONE)
+    actions = page.page.eval_on_selector_all(
+        ".vae-widget input[type=range], .vae-widget canvas.vae-plane",
+        "els => els.map(e => getComputedStyle(e).touchAction)")
+    assert len(actions) == 23 and all("pan-y" in a for a in actions), actions
+
+
+def test_vertical_swipe_on_a_slider_scrolls_the_page_not_the_slider(open_page):
+    page = open_page(**PHONE)
+    widget = page.widget(".vae-sliders")
+    slider = widget.locator(".vae-sliders input[type=range]").nth(3)
+    slider.scroll_into_view_if_needed()
+    settle(page.page)
+    box = slider.bounding_box()
+    before, value, top = snapshot(widget), slider.input_value(), page.page.evaluate("scrollY")
+    touch_path(page, vertical_swipe(box["x"] + 0.85 * box["width"],
+                                    box["y"] + box["height"] / 2, -200))
+    assert page.page.evaluate("scrollY") > top + 50, "the page did not scroll"
+    assert slider.input_value() == value and snapshot(widget) == before, "the slider moved"
+    box = slider.bounding_box()  # a sideways drag still moves it
+    y = box["y"] + box["height"] / 2
+    touch_path(page, [(box["x"] + box["width"] * (0.5 + 0.04 * k), y) for k in range(11)])
+    assert slider.input_value() != value and snapshot(widget)[0] != before[0]
+
+
+def test_plane_lets_the_page_scroll_and_the_point_be_dragged(open_page):
+    page = open_page(**PHONE)
+    widget = page.widget("canvas.vae-plane").first
+    plane = widget.locator("canvas.vae-plane")
+    plane.scroll_into_view_if_needed()
+    settle(page.page)
+    box = plane.bounding_box()
+    at = (box["x"] + 0.6 * box["width"], box["y"] + 0.45 * box["height"])
+    page.page.touchscreen.tap(*at)  # a tap puts the point under the finger
+    settle(page.page)
+    tapped, top = snapshot(widget), page.page.evaluate("scrollY")
+    # a swipe that starts away from the point scrolls the page and leaves z alone
+    touch_path(page, vertical_swipe(box["x"] + 0.9 * box["width"],
+                                    box["y"] + 0.85 * box["height"], -150))
+    assert page.page.evaluate("scrollY") > top + 50, "the plane trapped the page scroll"
+    assert snapshot(widget) == tapped
+    # a drag that starts on the point moves it, even vertically, and does not scroll
+    plane.scroll_into_view_if_needed()
+    settle(page.page)
+    box = plane.bounding_box()
+    at = (box["x"] + 0.6 * box["width"], box["y"] + 0.45 * box["height"])
+    top = page.page.evaluate("scrollY")
+    touch_path(page, [(at[0] + 3 * k, at[1] + 6 * k) for k in range(11)])
+    dragged = snapshot(widget)
+    assert dragged[0] != tapped[0] and dragged[1] != tapped[1], "dragging the point did nothing"
+    assert abs(page.page.evaluate("scrollY") - top) < 2, "dragging the point scrolled the page"
+
+
+CONTRAST = r"""() => {
+  const lin = (v) => { v /= 255; return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const ratio = (a, b) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+                            return (hi + 0.05) / (lo + 0.05); };
+  const parse = (text) => {
+    const hex = text.trim().match(/^#([0-9a-f]{6})$/i);
+    if (hex) { const v = parseInt(hex[1], 16); return { rgb: [v >> 16, (v >> 8) & 255, v & 255], a: 1 }; }
+    const m = text.match(/rgba?\(([^)]+)\)/);
+    if (!m) throw new Error(`unparsed color ${text}`);
+    const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);
+    return { rgb: p.slice(0, 3), a: p.length > 3 ? p[3] : 1 };
+  };
+  const background = (el) => {
+    for (let n = el; n; n = n.parentElement) {
+      const c = parse(getComputedStyle(n).backgroundColor);
+      if (c.a > 0.99) return c.rgb;
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  for (const el of document.querySelectorAll(".vae-widget *")) {
+    const text = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if ((!text && el.tagName !== "SELECT") || el.tagName === "OPTION") continue;
+    out.push([`${el.tagName}.${el.className}`,
+              ratio(parse(getComputedStyle(el).color).rgb, background(el))]);
+  }
+  for (const w of document.querySelectorAll(".vae-widget")) {  // the canvases' tick labels
+    const css = getComputedStyle(w);
+    out.push(["canvas text", ratio(parse(css.getPropertyValue("--vae-fg")).rgb,
+                                   parse(css.getPropertyValue("--vae-canvas-bg")).rgb)]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_contrast_meets_wcag_aa(open_page, theme):
+    page = open_page(**DESKTOP)
+    page.page.evaluate(f"document.documentElement.dataset.theme = '{theme}'")
+    settle(page.page)
+    ratios = page.page.evaluate(CONTRAST)
+    assert len(ratios) > 50
+    low = [(what, round(r, 2)) for what, r in ratios if r < 4.5]
+    assert low == [], f"{theme}: text below 4.5:1 -> {low[:10]}"
+
+
+def test_every_control_tells_lumino_to_leave_its_keys_alone(open_page):
+    """Lumino's CommandRegistry skips key bindings when the event target or an ancestor has the
+    data-lm-suppress-shortcuts attribute (JupyterLab, Notebook 7): every focusable control must."""
+    page = open_page(**DESKTOP)
+    found = page.page.eval_on_selector_all(
+        ".vae-widget canvas[tabindex], .vae-widget input, .vae-widget select, .vae-widget button",
+        "els => els.map(e => e.closest('[data-lm-suppress-shortcuts]') !== null)")
+    assert len(found) >= 26 and all(found)
+
+
+def test_plane_axes_have_tick_labels_in_the_margins(open_page):
+    page = open_page(**DESKTOP)
+    inked = page.page.eval_on_selector_all("canvas.vae-plane", """els => els.map(c => {
+        const ctx = c.getContext('2d'), s = c.width / c.getBoundingClientRect().width;
+        const ink = (x, y, w, h) => {
+          const d = ctx.getImageData(x * s, y * s, w * s, h * s).data, bg = d.slice(0, 3);
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) {
+            if (Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) > 60) n++;
+          }
+          return n;
+        };
+        const w = c.getBoundingClientRect().width;
+        return { below: ink(0, w - 50, w, 50), left: ink(0, 0, 50, w - 50) };
+    })""")
+    assert len(inked) == 2
+    for margins in inked:
+        assert margins["below"] > 100 and margins["left"] > 100, margins  # tick labels drawn
+
+
+def test_harness_controls_change_the_image(browser, harness_server):
+    page = Page(browser, harness_server, "index.html", **DESKTOP)
+    try:
+        for selector, key in (("canvas.vae-plane", "Shift+ArrowRight"),
+                              (".vae-sliders input[type=range]", "End"),
+                              (".vae-strip", "Home")):
+            widget = page.widget(selector).first
+            control = widget.locator("canvas.vae-plane, input[type=range]").first
+            before = snapshot(widget)
+            control.focus()
+            for _ in range(3):
+                page.page.keyboard.press(key)
+            settle(page.page)
+            after = snapshot(widget)
+            assert after[0] != before[0] and after[1] != before[1], selector
+        assert page.outside == [] and page.unexpected_errors() == [], page.unexpected_errors()
+    finally:
+        page.close()
