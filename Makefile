@@ -53,3 +53,16 @@ pretrained: setup
 
 clean:
 	rm -rf _build .pytest_cache
+
+# The widgets' JavaScript (vae_core/widgets/src/*.js): `make js` rebuilds the committed bundle
+# vae_core/widgets/widgets.bundle.js; `make lint-js` runs eslint; `make test-js` runs the
+# node --test unit tests (tests/js), which include the bundle-is-a-fresh-build check.
+.PHONY: js lint-js test-js
+js: assets
+	npm run build
+
+lint-js: assets
+	npm run lint
+
+test-js: assets
+	npm test
