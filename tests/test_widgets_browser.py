@@ -6,8 +6,13 @@ latent planes, arrow keys, every slider. Each action must change the decoded ima
 pixels) and the readout. No request may leave 127.0.0.1 and the console must stay clean apart
 from the two known harmless messages (/work/shared/notes/toolchain.md).
 
-It also measures, in the browser, the decode time per image of the bundled decoder with the page's own
-weights, and the bytes each widget adds to the page; `-s` prints them.
+It also measures, in the browser, the decode time per image of the bundled decoder with the
+page's own weights, and the bytes each widget adds to the page; `-s` prints them.
+
+The instrument tests (size from the column at 390 px, touch swipes, WCAG AA contrast in light and
+dark mode, the Lumino shortcut attribute, axis ticks) run twice: on the book page, and on a page
+of our own (`write_harness`: the bundle with a minimal model shim and the shipped models), which
+needs no book build (`-k harness`).
 
 The page comes from test_book.build_book (one `jupyter-book build . -W --keep-going` per session,
 shared with test_site_browser.py), or from $VAE_BOOK_HTML when that points at a built site.
@@ -34,7 +39,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",
                         "Got invalid theme mode")
-BUNDLE_JS = (REPO / "vae_core" / "widgets" / "widgets.bundle.js").read_text()  # what the widgets run
+BUNDLE_JS = (REPO / "vae_core" / "widgets" / "widgets.bundle.js").read_text()  # what widgets run
 
 
 @pytest.fixture(scope="module")
@@ -469,7 +474,10 @@ CONTRAST = r"""() => {
                             return (hi + 0.05) / (lo + 0.05); };
   const parse = (text) => {
     const hex = text.trim().match(/^#([0-9a-f]{6})$/i);
-    if (hex) { const v = parseInt(hex[1], 16); return { rgb: [v >> 16, (v >> 8) & 255, v & 255], a: 1 }; }
+    if (hex) {
+      const v = parseInt(hex[1], 16);
+      return { rgb: [v >> 16, (v >> 8) & 255, v & 255], a: 1 };
+    }
     const m = text.match(/rgba?\(([^)]+)\)/);
     if (!m) throw new Error(`unparsed color ${text}`);
     const p = m[1].split(/[ ,\/]+/).filter(Boolean).map(Number);

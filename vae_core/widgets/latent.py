@@ -1,8 +1,8 @@
 """Latent-space widgets: LatentPlane, PosteriorView, LatentTraversal, Interpolation.
 
 Each is an anywidget whose front end (widgets.bundle.js, built by `npm run build` from the ES
-modules in src/) decodes latent points in the browser from the decoder's weights, carried in the widget state by a shared `DecoderWeights`
-model. So the same object is live in Jupyter/Colab with a kernel and in the static book without
+modules in src/) decodes latent points in the browser from the decoder's weights, carried in the
+widget state by a shared `DecoderWeights` model. So the same object is live in Jupyter/Colab with a kernel and in the static book without
 one. Everything that needs the encoder or the grid is computed here, in Python, once.
 
 The widgets take a trained model (any VAE that vae_core builds); they know nothing of training.
@@ -18,12 +18,14 @@ import math
 import numbers
 import weakref
 from pathlib import Path
+from typing import Sequence
 
 import anywidget
 import ipywidgets
 import numpy as np
 import torch
 import traitlets
+from numpy.typing import ArrayLike
 from torch import Tensor
 
 from ..grid import posterior_on_grid, vae_log_joint
@@ -31,7 +33,7 @@ from ..objective import kl_closed_form
 from .export import DecoderExportError, decode_logits, export_decoder
 
 HERE = Path(__file__).parent
-BUNDLE = HERE / "widgets.bundle.js"  # generated from src/*.js; committed, so pip installs need no npm
+BUNDLE = HERE / "widgets.bundle.js"  # generated from src/*.js, committed: pip installs need no npm
 ESM = BUNDLE.read_text(encoding="utf-8")
 CSS = (HERE / "widgets.css").read_text(encoding="utf-8")
 
@@ -134,7 +136,7 @@ def _check_indices(name: str, indices, n: int) -> list[int]:
     return out
 
 
-def plane_extent(codes, margin: float = 0.05) -> float:
+def plane_extent(codes: ArrayLike, margin: float = 0.05) -> float:
     """Half-width of a square plane centred at 0 that holds every code: max |z_i| plus `margin`,
     rounded up to 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten."""
     reach = float(np.abs(np.asarray(codes, dtype=float)).max(initial=0.0)) * (1 + margin)
@@ -168,7 +170,8 @@ class _DecoderWidget(anywidget.AnyWidget):
     _request = traitlets.Dict().tag(sync=True)  # front end -> Python, fallback only
     _reply = traitlets.Dict().tag(sync=True)  # Python -> front end, fallback only
 
-    def __init__(self, model, images: Tensor, labels: Tensor, digit_indices=None,
+    def __init__(self, model, images: Tensor, labels: Tensor,
+                 digit_indices: Sequence[int] | None = None,
                  dtype: str = "float16", **kwargs) -> None:
         n = _check_data(model, images, labels)
         digit_indices = _check_indices(
@@ -192,6 +195,7 @@ class _DecoderWidget(anywidget.AnyWidget):
 
     @property
     def browser_decoding(self) -> bool:
+        """True when the front end decodes from the weights, False for the Python fallback."""
         return self.decoder is not None
 
     def _decode_in_python(self, change) -> None:
@@ -223,7 +227,8 @@ class LatentPlane(_DecoderWidget):
 
     @torch.no_grad()
     def __init__(self, model, images: Tensor, labels: Tensor, n_points: int = 2000,
-                 extent: float | None = None, digit_indices=None, **kwargs) -> None:
+                 extent: float | None = None, digit_indices: Sequence[int] | None = None,
+                 **kwargs) -> None:
         _check_data(model, images, labels)
         _require_2d(model, "LatentPlane")
         _check_number("n_points", n_points, integer=True)
@@ -271,7 +276,8 @@ class PosteriorView(_DecoderWidget):
     posteriors = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     @torch.no_grad()
-    def __init__(self, model, images: Tensor, labels: Tensor, digit_indices=None,
+    def __init__(self, model, images: Tensor, labels: Tensor,
+                 digit_indices: Sequence[int] | None = None,
                  resolution: int = 101, **kwargs) -> None:
         n = _check_data(model, images, labels)
         _require_2d(model, "PosteriorView")
@@ -304,7 +310,8 @@ class LatentTraversal(_DecoderWidget):
     activity = traitlets.List(traitlets.Float()).tag(sync=True)  # average KL per dimension, nats
 
     @torch.no_grad()
-    def __init__(self, model, images: Tensor, labels: Tensor, digit_indices=None,
+    def __init__(self, model, images: Tensor, labels: Tensor,
+                 digit_indices: Sequence[int] | None = None,
                  span: float = 3.0, activity_images: int = 1000, **kwargs) -> None:
         _check_data(model, images, labels)
         _check_number("span", span)
@@ -328,7 +335,8 @@ class Interpolation(_DecoderWidget):
     t = traitlets.Float(0.5).tag(sync=True)
     steps = traitlets.Int(9).tag(sync=True)
 
-    def __init__(self, model, images: Tensor, labels: Tensor, digit_indices=None,
+    def __init__(self, model, images: Tensor, labels: Tensor,
+                 digit_indices: Sequence[int] | None = None,
                  **kwargs) -> None:
         _check_number("steps", kwargs.get("steps", 9), integer=True, minimum=2)
         t = kwargs.get("t", 0.5)
