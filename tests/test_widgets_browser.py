@@ -23,6 +23,7 @@ import functools
 import http.server
 import json
 import os
+import subprocess
 import threading
 from pathlib import Path
 from urllib.parse import urlparse
@@ -200,6 +201,13 @@ def write_harness(root: Path) -> Path:
     (root / "index.html").write_text(HARNESS_HTML.format())
     for name in ("widgets.bundle.js", "widgets.css"):
         (root / name).write_text((widgets_dir / name).read_text())
+    # Lumino's CommandRegistry (the key handling of JupyterLab and Notebook 7), for the keys test.
+    esbuild = REPO / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.is_file():
+        pytest.fail("node_modules missing: run `npm ci` (make assets does)")
+    subprocess.run([str(esbuild), "--bundle", "--format=esm", "--log-level=warning",
+                    f"--outfile={root / 'lumino.js'}"], cwd=REPO, check=True, timeout=60,
+                   input='export { CommandRegistry } from "@lumino/commands";', text=True)
     return root
 
 
@@ -563,5 +571,45 @@ def test_harness_controls_change_the_image(browser, harness_server):
             after = snapshot(widget)
             assert after[0] != before[0] and after[1] != before[1], selector
         assert page.outside == [] and page.unexpected_errors() == [], page.unexpected_errors()
+    finally:
+        page.close()
+
+
+LUMINO_SHELL = """async () => {
+  const { CommandRegistry } = await import("./lumino.js");
+  const registry = new CommandRegistry();
+  window.shortcutsFired = [];
+  registry.addCommand("notebook:move", { execute: () => window.shortcutsFired.push("move") });
+  for (const keys of ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Shift ArrowRight",
+                      "Home", "End"]) {
+    registry.addKeyBinding({ keys: [keys], selector: "body", command: "notebook:move" });
+  }
+  // As a Lumino Application does: every keydown, in the capture phase, goes to the registry,
+  // which runs a matching binding and stops the event before it reaches the control.
+  document.addEventListener("keydown", (e) => registry.processKeydownEvent(e), true);
+}"""
+
+
+@pytest.mark.parametrize("suppressed", [True, False], ids=["attribute", "without-attribute"])
+def test_arrow_keys_reach_the_controls_under_lumino_shortcuts(browser, harness_server,
+                                                              suppressed):
+    """With Notebook 7's shortcut handling (a real Lumino CommandRegistry) on the page, keys on a
+    focused plane or slider move it and fire no shortcut; without the attribute they would not."""
+    page = Page(browser, harness_server, "index.html", **DESKTOP)
+    try:
+        page.page.evaluate(LUMINO_SHELL)
+        if not suppressed:  # the control experiment: what Notebook 7 did before
+            page.page.evaluate("document.querySelectorAll('[data-lm-suppress-shortcuts]')"
+                               ".forEach(e => e.removeAttribute('data-lm-suppress-shortcuts'))")
+        for selector, key in (("canvas.vae-plane", "Shift+ArrowRight"),
+                              (".vae-sliders input[type=range]", "End")):
+            widget = page.widget(selector).first
+            before = snapshot(widget)
+            widget.locator(selector).first.focus()
+            page.page.keyboard.press(key)
+            settle(page.page)
+            moved = snapshot(widget)[0] != before[0]
+            fired = page.page.evaluate("window.shortcutsFired.splice(0)")
+            assert (moved, fired) == ((True, []) if suppressed else (False, ["move"])), selector
     finally:
         page.close()

@@ -511,7 +511,7 @@ function planeView({ model, el, decoder, bounds, background, withLogPx }) {
   let size = 320;
   const transform = () => planeTransform(bounds(), plotArea(size));
   function layout() {
-    const width = Math.floor(box.getBoundingClientRect().width);
+    const width = box.getBoundingClientRect().width;
     const dpr = window.devicePixelRatio || 1;
     if (!width || width === size && canvas.width === Math.round(width * dpr)) return false;
     size = width;

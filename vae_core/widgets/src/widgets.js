@@ -260,7 +260,7 @@ function planeView({ model, el, decoder, bounds, background, withLogPx }) {
   const transform = () => planeTransform(bounds(), plotArea(size));
 
   function layout() {
-    const width = Math.floor(box.getBoundingClientRect().width);
+    const width = box.getBoundingClientRect().width; // may be fractional: 480.8 px
     const dpr = window.devicePixelRatio || 1;
     if (!width || (width === size && canvas.width === Math.round(width * dpr))) return false;
     size = width;
