@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  MARGIN, clamp, grabsPoint, planeTransform, plotArea, squareBounds, tickStep, ticks,
+  MARGIN, clamp, grabsPoint, planeTransform, plotArea, squareBounds, tickCount, tickStep, ticks,
 } from "../../vae_core/widgets/src/plane.js";
 
 const AREA = { left: 44, top: 8, width: 200, height: 200 };
@@ -40,6 +40,13 @@ test("ticks fall on multiples of 1, 2 or 5 times a power of ten", () => {
   assert.equal(tickStep(-12, 12, 6), 5);
   assert.throws(() => ticks(1, 1), /cannot place ticks/);
   assert.ok(!ticks(-1, 1, 3).some((v) => Object.is(v, -0)));
+});
+
+test("about one tick per 40 px: a phone's plane of [-5, 5] gets ticks every 2", () => {
+  assert.equal(tickCount(282), 8);
+  assert.equal(tickCount(50), 3);
+  assert.deepEqual(ticks(-5, 5, tickCount(282)), [-4, -2, 0, 2, 4]);
+  assert.deepEqual(ticks(-5, 5, tickCount(470)), [-5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5]);
 });
 
 test("squareBounds and clamp", () => {

@@ -178,6 +178,9 @@ function tickStep(lo, hi, maxTicks = 6) {
   }
   return 10 * power;
 }
+function tickCount(pixels2) {
+  return Math.max(3, Math.floor(pixels2 / 40) + 1);
+}
 function ticks(lo, hi, maxTicks = 6) {
   const step = tickStep(lo, hi, maxTicks);
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
@@ -433,7 +436,7 @@ function swipeSafeSlider(input, apply) {
 }
 function drawAxes(ctx, tf, area, bounds, pal) {
   const [[x0, x1], [y0, y1]] = bounds;
-  const maxTicks = Math.max(3, Math.floor(area.width / 56));
+  const maxTicks = tickCount(area.width);
   const bottom = area.top + area.height;
   ctx.strokeStyle = pal.fg;
   ctx.lineWidth = 1;
@@ -469,7 +472,7 @@ function drawAxes(ctx, tf, area, bounds, pal) {
 }
 function drawGrid(ctx, tf, area, bounds, pal) {
   const [[x0, x1], [y0, y1]] = bounds;
-  const maxTicks = Math.max(3, Math.floor(area.width / 56));
+  const maxTicks = tickCount(area.width);
   ctx.strokeStyle = pal.grid;
   ctx.lineWidth = 1;
   ctx.beginPath();

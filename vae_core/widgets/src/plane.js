@@ -43,6 +43,11 @@ export function tickStep(lo, hi, maxTicks = 6) {
   return 10 * power;
 }
 
+// How many ticks an axis of `pixels` CSS pixels can carry: one per 40 px, three at least.
+export function tickCount(pixels) {
+  return Math.max(3, Math.floor(pixels / 40) + 1);
+}
+
 // Tick positions: the multiples of tickStep inside [lo, hi], free of float noise (0.30000000004).
 export function ticks(lo, hi, maxTicks = 6) {
   const step = tickStep(lo, hi, maxTicks);

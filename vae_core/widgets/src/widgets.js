@@ -7,7 +7,9 @@ import {
   bernoulliLogLikelihood, decodeLogits, gaussianLogDensity, loadDecoder, probabilitiesToRGBA,
   sigmoid, standardNormalLogDensity,
 } from "./decoder.js";
-import { clamp, grabsPoint, planeTransform, plotArea, squareBounds, ticks } from "./plane.js";
+import {
+  clamp, grabsPoint, planeTransform, plotArea, squareBounds, tickCount, ticks,
+} from "./plane.js";
 import {
   formatNumber, formatTick, interpolationRows, lerp, meanAbsChange, planeRows, sliderRange,
   traversalRows,
@@ -184,7 +186,7 @@ function swipeSafeSlider(input, apply) {
 
 function drawAxes(ctx, tf, area, bounds, pal) {
   const [[x0, x1], [y0, y1]] = bounds;
-  const maxTicks = Math.max(3, Math.floor(area.width / 56));
+  const maxTicks = tickCount(area.width);
   const bottom = area.top + area.height;
   ctx.strokeStyle = pal.fg;
   ctx.lineWidth = 1;
@@ -221,7 +223,7 @@ function drawAxes(ctx, tf, area, bounds, pal) {
 
 function drawGrid(ctx, tf, area, bounds, pal) {
   const [[x0, x1], [y0, y1]] = bounds;
-  const maxTicks = Math.max(3, Math.floor(area.width / 56));
+  const maxTicks = tickCount(area.width);
   ctx.strokeStyle = pal.grid;
   ctx.lineWidth = 1;
   ctx.beginPath();
