@@ -64,3 +64,16 @@ clean:
 .PHONY: test-latest
 test-latest:
 	.ci/test_latest.sh
+
+# The widgets' JavaScript (vae_core/widgets/src/*.js): `make js` rebuilds the committed bundle
+# vae_core/widgets/widgets.bundle.js; `make lint-js` runs eslint; `make test-js` runs the
+# node --test unit tests (tests/js), which include the bundle-is-a-fresh-build check.
+.PHONY: js lint-js test-js
+js: assets
+	npm run build
+
+lint-js: assets
+	npm run lint
+
+test-js: assets
+	npm test

@@ -1,7 +1,10 @@
-"""Widgets, Python side: weight export, the float16 error, the Python fallback, and the JavaScript
-decoder (decoder.js, run under Node) against the PyTorch decoder on random latent points."""
+"""Widgets, Python side: weight export, the float16 error, the Python fallback, argument checks,
+the weights cache, the committed JavaScript bundle (fresh from its sources, shipped in the
+package), and the JavaScript decoder (the bundle, run under Node) against the PyTorch decoder on
+random latent points. The JavaScript's own unit tests are in tests/js (`npm test`)."""
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -14,9 +17,9 @@ from torch import nn
 
 from vae_core import VAE, VAEConfig
 from vae_core.widgets import (DecoderExportError, Interpolation, LatentPlane, LatentTraversal,
-                              PosteriorView, export_decoder, forward, page_weight, payload_error,
-                              unpack)
-from vae_core.widgets.latent import ESM, HERE
+                              PosteriorView, decoder_weights, export_decoder, forward, page_weight,
+                              payload_error, plane_extent, unpack)
+from vae_core.widgets.latent import ESM, HERE, _SHARED
 
 # Stated tolerances. float16 keeps 11 significant bits. On the shipped decoders, at z ~ N(0, 4I),
 # the pixel probabilities move by up to ~0.005 (mnist-z2, whose logits reach several hundred) and
@@ -28,8 +31,16 @@ FLOAT16_PROB_TOL = 2 / 255
 JS_VS_TORCH_PROB_TOL = 2 / 255
 JS_VS_PAYLOAD_LOGIT_TOL = 1e-4
 
+REPO = HERE.parents[1]
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
+
+
+@pytest.fixture
+def node() -> str:
+    """The node executable; the widgets' JavaScript cannot be checked without it."""
+    if NODE is None:
+        pytest.fail("node (v18+) is not installed; the JavaScript decoder cannot be checked")
+    return NODE
 
 
 def small_model(latent_dim: int, hidden=(32,), seed: int = 0) -> VAE:
@@ -117,8 +128,10 @@ def test_widgets_build_and_share_one_decoder():
     assert len(traversal.activity) == 20 and len(traversal.z) == 20
     weight = page_weight(traversal)
     assert weight["decoder_state"] > 2 * 20 * 32  # the float16 weights are in it
-    with pytest.raises(ValueError, match="latent_dim 2"):
-        LatentPlane(small_model(20), images, labels)
+    for widget in (LatentPlane, PosteriorView):
+        with pytest.raises(ValueError, match="latent_dim 2") as err:
+            widget(small_model(20), images, labels)
+        assert "LatentTraversal" in str(err.value) and "Interpolation" in str(err.value)
 
 
 def test_retrained_model_gets_fresh_weights():
@@ -131,7 +144,7 @@ def test_retrained_model_gets_fresh_weights():
 
 
 def run_node(tmp_path, script: str) -> str:
-    shutil.copy(HERE / "decoder.js", tmp_path / "decoder.mjs")
+    shutil.copy(HERE / "widgets.bundle.js", tmp_path / "widgets.bundle.mjs")
     (tmp_path / "run.mjs").write_text(textwrap.dedent(script))
     done = subprocess.run([NODE, str(tmp_path / "run.mjs")], capture_output=True, text=True,
                           timeout=60, cwd=tmp_path)
@@ -139,9 +152,8 @@ def run_node(tmp_path, script: str) -> str:
     return done.stdout
 
 
-@needs_node
 @pytest.mark.parametrize("latent_dim,hidden", [(2, (256,)), (20, (256,)), (5, (64, 32))])
-def test_javascript_decoder_agrees_with_pytorch(tmp_path, latent_dim, hidden):
+def test_javascript_decoder_agrees_with_pytorch(tmp_path, node, latent_dim, hidden):
     model = small_model(latent_dim, hidden, seed=latent_dim)
     payload = export_decoder(model)
     gen = torch.Generator().manual_seed(1)
@@ -150,7 +162,7 @@ def test_javascript_decoder_agrees_with_pytorch(tmp_path, latent_dim, hidden):
     (tmp_path / "z.json").write_text(json.dumps(z.tolist()))
     out = run_node(tmp_path, """
         import { readFileSync } from "node:fs";
-        import { loadDecoder, decodeLogits } from "./decoder.mjs";
+        import { loadDecoder, decodeLogits } from "./widgets.bundle.mjs";
         const net = loadDecoder(JSON.parse(readFileSync("payload.json", "utf8")));
         const zs = JSON.parse(readFileSync("z.json", "utf8"));
         console.log(JSON.stringify(zs.map((z) => Array.from(decodeLogits(net, z)))));
@@ -163,8 +175,7 @@ def test_javascript_decoder_agrees_with_pytorch(tmp_path, latent_dim, hidden):
     assert np.abs(sig(js) - sig(torch_logits)).max() < JS_VS_TORCH_PROB_TOL
 
 
-@needs_node
-def test_javascript_log_densities_agree_with_vae_core(tmp_path):
+def test_javascript_log_densities_agree_with_vae_core(tmp_path, node):
     from vae_core import bernoulli_log_likelihood, gaussian_log_density, standard_normal_log_density
     gen = torch.Generator().manual_seed(2)
     logits, x = torch.randn(784, generator=gen) * 5, (torch.rand(784, generator=gen) > 0.5).float()
@@ -173,7 +184,7 @@ def test_javascript_log_densities_agree_with_vae_core(tmp_path):
     (tmp_path / "data.json").write_text(json.dumps(data))
     out = run_node(tmp_path, """
         import { readFileSync } from "node:fs";
-        import * as dec from "./decoder.mjs";
+        import * as dec from "./widgets.bundle.mjs";
         const d = JSON.parse(readFileSync("data.json", "utf8"));
         console.log(JSON.stringify([dec.bernoulliLogLikelihood(d.logits, d.x),
           dec.standardNormalLogDensity(d.z), dec.gaussianLogDensity(d.z, d.mu, d.logvar)]));
@@ -184,12 +195,43 @@ def test_javascript_log_densities_agree_with_vae_core(tmp_path):
     assert np.allclose(got, want, rtol=1e-5, atol=1e-4), (got, want)
 
 
-@needs_node
-def test_widget_module_parses(tmp_path):
+def test_widget_module_parses_and_exports_the_front_end(tmp_path, node):
     (tmp_path / "widget.mjs").write_text(ESM)
-    done = subprocess.run([NODE, "--check", str(tmp_path / "widget.mjs")], capture_output=True,
-                          text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
+    out = run_node(tmp_path, """
+        const mod = await import("./widget.mjs");
+        console.log(JSON.stringify([typeof mod.default.render, typeof mod.render,
+                                    typeof mod.loadDecoder]));
+    """)
+    # anywidget takes the default export; a named `render` would switch it to its legacy API.
+    assert json.loads(out) == ["function", "undefined", "function"]
+
+
+def test_python_loads_the_committed_bundle():
+    assert ESM == (HERE / "widgets.bundle.js").read_text(encoding="utf-8")
+    assert ESM.startswith("// GENERATED FILE, DO NOT EDIT.")
+    for name in ("decoder.js", "encoding.js", "plane.js", "readouts.js", "widgets.js"):
+        assert f"// vae_core/widgets/src/{name}" in ESM, f"src/{name} is not in the bundle"
+
+
+def test_committed_bundle_is_a_fresh_build(node):
+    """The bundle is generated (`npm run build`); it must equal a build of today's sources."""
+    if not (REPO / "node_modules" / "esbuild").is_dir():
+        pytest.fail("esbuild is missing: run `npm ci` (make setup-js / make assets do)")
+    done = subprocess.run([node, "esbuild.config.mjs", "--check"], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr + done.stdout
+
+
+def test_package_data_ships_the_front_end():
+    """A `pip install git+...` (Colab: no npm) must get the bundle and the CSS."""
+    import fnmatch
+    import tomllib
+
+    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"]["vae_core"]
+    for needed in ("widgets/widgets.bundle.js", "widgets/widgets.css"):
+        assert (REPO / "vae_core" / needed).is_file()
+        assert any(fnmatch.fnmatch(needed, p) for p in patterns), (needed, patterns)
 
 
 def test_log_weight_exercise_checker():
@@ -213,9 +255,8 @@ def test_log_weight_exercise_checker():
     assert "ZeroDivisionError" in repr(broken)
 
 
-@needs_node
 @pytest.mark.parametrize("name", ["mnist-z2", "mnist-z20"])
-def test_shipped_models_in_javascript_within_one_gray_level(name):
+def test_shipped_models_in_javascript_within_one_gray_level(node, name):
     from vae_core import pretrained
     from vae_core.widgets.node import node_decode
 
@@ -230,3 +271,79 @@ def test_shipped_models_in_javascript_within_one_gray_level(name):
     with torch.no_grad():
         want = torch.sigmoid(model.decoder(z)).double().numpy()
     assert np.abs(0.5 * (1 + np.tanh(0.5 * js)) - want).max() < JS_VS_TORCH_PROB_TOL
+
+
+def test_weights_cache_dies_with_its_decoder():
+    """The cache is keyed by the decoder itself, weakly: once a model is collected its entry is
+    gone (an id() key would outlive it and hand its weights to a new decoder at that address),
+    and new decoders get their own weights."""
+    model = small_model(2)
+    before = len(_SHARED)
+    stale = decoder_weights(model).payload["data"]
+    assert len(_SHARED) == before + 1
+    del model
+    gc.collect()
+    assert len(_SHARED) == before, "the cache still holds a collected decoder"
+    for seed in range(1, 6):
+        fresh = small_model(2, seed=seed)
+        got = decoder_weights(fresh).payload["data"]
+        assert got == export_decoder(fresh)["data"] and got != stale
+
+
+def test_plane_extent_rounds_up_to_a_nice_number():
+    assert plane_extent(np.array([0.1, -3.7])) == 4  # 3.7 * 1.05 = 3.885
+    assert plane_extent(np.array([[3.9, 0.0]])) == 5  # 4.095
+    assert plane_extent(np.array([12.0])) == 15  # 12.6
+    assert plane_extent(np.array([0.42])) == 0.5
+    assert plane_extent(np.zeros(3)) == 1
+
+
+def test_plane_fits_the_codes_of_a_wide_model():
+    model = small_model(2)
+    with torch.no_grad():
+        model.encoder.fc_mu.weight.mul_(40)  # a student's model whose codes reach far past 4
+    images, labels = fake_digits()
+    plane = LatentPlane(model, images, labels, n_points=40)
+    with torch.no_grad():
+        reach = float(model.encode(images)[0].abs().max())
+    assert reach > 4
+    assert reach <= plane.extent <= 2 * reach
+    assert LatentPlane(model, images, labels, extent=3.0).extent == 3.0
+
+
+def _bad_arguments():
+    images, labels = fake_digits()
+    m2, m20 = small_model(2), small_model(20)
+    return [
+        ("extent", ValueError, lambda: LatentPlane(m2, images, labels, extent=-1.0)),
+        ("extent", ValueError, lambda: LatentPlane(m2, images, labels, extent=float("nan"))),
+        ("extent", TypeError, lambda: LatentPlane(m2, images, labels, extent="4")),
+        ("n_points", ValueError, lambda: LatentPlane(m2, images, labels, n_points=0)),
+        ("n_points", TypeError, lambda: LatentPlane(m2, images, labels, n_points=2.5)),
+        ("labels", ValueError, lambda: LatentPlane(m2, images, labels[:10])),
+        ("labels", ValueError, lambda: LatentTraversal(m20, images, labels[:-1])),
+        ("labels", TypeError, lambda: Interpolation(m20, images, labels.tolist())),
+        ("images", ValueError, lambda: Interpolation(m20, images[:0], labels[:0])),
+        ("model", TypeError, lambda: LatentTraversal(m20.decoder, images, labels)),
+        ("span", ValueError, lambda: LatentTraversal(m20, images, labels, span=-3.0)),
+        ("span", ValueError, lambda: LatentTraversal(m20, images, labels, span=0)),
+        ("activity_images", ValueError,
+         lambda: LatentTraversal(m20, images, labels, activity_images=0)),
+        ("digit_indices", ValueError,
+         lambda: LatentTraversal(m20, images, labels, digit_indices=[3, 400])),
+        ("digit_indices", ValueError, lambda: Interpolation(m20, images, labels, digit_indices=[])),
+        ("digit", ValueError, lambda: LatentTraversal(m20, images, labels, digit=10)),
+        ("resolution", ValueError,
+         lambda: PosteriorView(m2, images, labels, digit_indices=[0], resolution=1)),
+        ("steps", ValueError, lambda: Interpolation(m20, images, labels, steps=1)),
+        ("t", ValueError, lambda: Interpolation(m20, images, labels, t=1.5)),
+        ("b", ValueError, lambda: Interpolation(m20, images, labels, b=12)),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_bad_arguments())))
+def test_bad_arguments_are_refused_by_name(case):
+    name, error, make = _bad_arguments()[case]
+    with pytest.raises(error) as err:
+        make()
+    assert str(err.value).startswith(name + " "), f"{name}: {err.value}"

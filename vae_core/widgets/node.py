@@ -1,5 +1,8 @@
-"""Run decoder.js under Node from Python: the check that the browser decoder computes what the
-PyTorch decoder does (used by the tests and the latent-space chapter). Needs `node` (v18+)."""
+"""Run the browser decoder under Node from Python: the check that it computes what the PyTorch
+decoder does (used by the tests and the latent-space chapter). Needs `node` (v18+).
+
+It runs the very file the widgets load, widgets.bundle.js (src/decoder.js and what it imports),
+so no npm is needed."""
 from __future__ import annotations
 
 import json
@@ -14,7 +17,7 @@ HERE = Path(__file__).parent
 
 _RUNNER = """
 import { readFileSync } from "node:fs";
-import * as dec from "./decoder.mjs";
+import * as dec from "./widgets.bundle.mjs";
 const task = JSON.parse(readFileSync("task.json", "utf8"));
 const net = dec.loadDecoder(task.payload);
 const logits = task.z.map((z) => Array.from(dec.decodeLogits(net, z)));
@@ -30,13 +33,14 @@ def node_executable() -> str | None:
 
 def node_decode(payload: dict, z: np.ndarray, time_it: bool = False,
                 timeout: float = 120) -> tuple[np.ndarray, float | None]:
-    """decoder.js's logits at the points z (P, Z) -> ((P, D) float64, ms per decode or None)."""
+    """The JavaScript decoder's logits at the points z (P, Z) -> ((P, D) float64, ms per decode
+    or None)."""
     node = node_executable()
     if node is None:
         raise RuntimeError("node is not installed; the JavaScript decoder cannot be run here")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        shutil.copy(HERE / "decoder.js", tmp / "decoder.mjs")
+        shutil.copy(HERE / "widgets.bundle.js", tmp / "widgets.bundle.mjs")
         (tmp / "run.mjs").write_text(_RUNNER)
         task = {"payload": payload, "z": np.asarray(z, dtype=float).tolist(), "time": time_it}
         (tmp / "task.json").write_text(json.dumps(task))

@@ -1,62 +1,25 @@
 // The VAE decoder in plain JavaScript: the forward pass of a Linear/ReLU MLP whose weights come
 // from vae_core.widgets.export.export_decoder (format "vae_core.mlp/1"), plus the log-densities
-// the widgets read out. No dependencies; runs in the browser and under Node.
+// the widgets read out. No DOM; runs in the browser and under Node.
 //
 // Shapes: Z latent dimensions, H hidden units, D pixels (28 * 28).
 
+import { base64ToBytes, bytesToFloats } from "./encoding.js";
+
 const LOG_2PI = Math.log(2 * Math.PI);
-
-// float16 bits -> number, for all 65536 bit patterns at once (sign, 5-bit exponent, 10-bit fraction).
-let HALF_TABLE = null;
-function halfTable() {
-  if (HALF_TABLE) return HALF_TABLE;
-  HALF_TABLE = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    let v;
-    if (exp === 0) v = frac * 2 ** -24; // subnormal
-    else if (exp === 31) v = frac ? NaN : Infinity;
-    else v = (1 + frac / 1024) * 2 ** (exp - 15);
-    HALF_TABLE[h] = sign * v;
-  }
-  return HALF_TABLE;
-}
-
-export function base64ToBytes(text) {
-  if (typeof atob === "function") {
-    const bin = atob(text);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return bytes;
-  }
-  return new Uint8Array(Buffer.from(text, "base64")); // Node without atob
-}
+export const FORMAT = "vae_core.mlp/1";
 
 // payload dict -> {layers: [{W: Float32Array (n_out * n_in), b, nIn, nOut, relu}], Z, D}
 export function loadDecoder(payload) {
-  if (!payload || payload.format !== "vae_core.mlp/1") {
+  if (!payload || payload.format !== FORMAT) {
     throw new Error(`unknown decoder payload format: ${payload && payload.format}`);
   }
-  const bytes = base64ToBytes(payload.data);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let flat;
-  if (payload.dtype === "float16") {
-    const table = halfTable();
-    flat = new Float32Array(bytes.byteLength / 2);
-    for (let i = 0; i < flat.length; i++) flat[i] = table[view.getUint16(2 * i, true)];
-  } else if (payload.dtype === "float32") {
-    flat = new Float32Array(bytes.byteLength / 4);
-    for (let i = 0; i < flat.length; i++) flat[i] = view.getFloat32(4 * i, true);
-  } else {
-    throw new Error(`unknown decoder dtype: ${payload.dtype}`);
-  }
+  const flat = bytesToFloats(base64ToBytes(payload.data), payload.dtype);
   let at = 0;
   const layers = payload.layers.map((spec) => {
-    const W = flat.subarray(at, at + spec.n_in * spec.n_out);
+    const W = flat.subarray(at, at + spec.n_in * spec.n_out); // (n_out, n_in) row-major
     at += spec.n_in * spec.n_out;
-    const b = flat.subarray(at, at + spec.n_out);
+    const b = flat.subarray(at, at + spec.n_out); // (n_out,)
     at += spec.n_out;
     return { W, b, nIn: spec.n_in, nOut: spec.n_out, relu: spec.activation === "relu" };
   });
@@ -68,8 +31,10 @@ export function loadDecoder(payload) {
   };
 }
 
-// z (Z numbers) -> logits (Float32Array D). `out` may be passed to avoid an allocation.
+// z (Z numbers) -> logits (Float32Array D): h = relu(W h + b) per hidden layer, W h + b last.
+// `out` may be passed to avoid an allocation.
 export function decodeLogits(net, z, out) {
+  if (z.length !== net.Z) throw new Error(`z has ${z.length} numbers, the decoder takes ${net.Z}`);
   let h = z;
   net.layers.forEach((layer, k) => {
     const last = k === net.layers.length - 1;
@@ -86,9 +51,10 @@ export function decodeLogits(net, z, out) {
   return h;
 }
 
+// Pixel probabilities sigmoid(l) = (1 + tanh(l / 2)) / 2, which never overflows.
 export function sigmoid(logits, out) {
   const p = out || new Float32Array(logits.length);
-  for (let i = 0; i < logits.length; i++) p[i] = 1 / (1 + Math.exp(-logits[i]));
+  for (let i = 0; i < logits.length; i++) p[i] = 0.5 * (1 + Math.tanh(0.5 * logits[i]));
   return p;
 }
 
