@@ -8,7 +8,7 @@ export VAE_CORE_DATA ?= $(HOME)/.cache/vae_core/data
 # The book build and nbval check every claim strictly (vae_core.claims): a false one fails them.
 export VAE_BOOK_STRICT ?= 1
 
-.PHONY: setup assets book serve test test-unit test-notebooks test-book benchmark pretrained clean
+.PHONY: setup assets book serve lint test test-unit test-notebooks test-book benchmark pretrained clean
 
 # Page assets (MathJax, require.js, the widget manager) from npm, pinned by package-lock.json.
 # node_modules is never committed; book/_ext/book_assets.py copies what the pages need.
@@ -43,7 +43,16 @@ serve:
 test-book: setup assets
 	$(VENV)/bin/pytest tests/test_book.py tests/test_site_browser.py
 
-test: setup assets
+# Lint and format: ruff for Python (rules in pyproject.toml), eslint for the widgets' JavaScript.
+lint: setup assets
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	npm run lint
+
+# Everything: lint, the JavaScript unit tests, the Python suite (unit tests, a short real
+# training run, the book build, browser tests), every chapter under nbval, and the package as
+# users get it (a second environment with the newest releases).
+test: setup assets lint test-js
 	$(VENV)/bin/pytest tests
 	$(VENV)/bin/pytest --nbval-lax --nbval-current-env notebooks
 	$(MAKE) test-latest
