@@ -3,6 +3,7 @@
 A checkout on sys.path (or an editable install) would test the working tree instead of what
 users install; this makes that mistake loud.
 """
+
 from __future__ import annotations
 
 import sys
@@ -15,6 +16,8 @@ def pytest_sessionstart(session) -> None:
     where = Path(vae_core.__file__).resolve()
     prefix = Path(sys.prefix).resolve()
     if prefix not in where.parents:
-        raise SystemExit(f"vae_core imported from {where}, not from the test venv {prefix}: "
-                         "the checkout leaks onto sys.path")
+        raise SystemExit(
+            f"vae_core imported from {where}, not from the test venv {prefix}: "
+            "the checkout leaks onto sys.path"
+        )
     print(f"vae_core {vae_core.__version__} from {where.parent}")

@@ -1,4 +1,5 @@
 """The cost of the book: a cold build (every chapter executed) and a cached rebuild."""
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def _build() -> float:
     jb = Path(sys.executable).with_name("jupyter-book")
     tic = time.perf_counter()
-    subprocess.run([str(jb), "build", str(ROOT), "-W", "--keep-going", "-q"], check=True,
-                   cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [str(jb), "build", str(ROOT), "-W", "--keep-going", "-q"],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - tic
 
 

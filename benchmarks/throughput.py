@@ -1,5 +1,6 @@
 """Training throughput, side by side in one run: the reference tutorial's loop, vae_core's loop,
 and the floor set by the matrix products alone. Same model (784-256-20), batch 128, Adam 1e-3."""
+
 from __future__ import annotations
 
 import statistics
@@ -76,8 +77,9 @@ def time_vae_core(train_set: data.ImageSet, epochs: int = 1) -> float:
     return (time.perf_counter() - tic) / (epochs * len(train_set))
 
 
-def time_matmul_floor(n_samples: int, latent_dim: int = 20, hidden: int = 256,
-                      pixels: int = vae_core.PIXELS) -> float:
+def time_matmul_floor(
+    n_samples: int, latent_dim: int = 20, hidden: int = 256, pixels: int = vae_core.PIXELS
+) -> float:
     """Seconds per sample of the matrix products alone: forward, and backward for inputs and weights.
 
     Per step: encoder (B,D)x(D,H) and heads (B,H)x(H,2Z); decoder (B,Z)x(Z,H) and (B,H)x(H,D).
@@ -85,8 +87,12 @@ def time_matmul_floor(n_samples: int, latent_dim: int = 20, hidden: int = 256,
     gradient of the first layer, which no one needs.
     """
     b = BATCH
-    shapes = [((b, pixels), (pixels, hidden)), ((b, hidden), (hidden, 2 * latent_dim)),
-              ((b, latent_dim), (latent_dim, hidden)), ((b, hidden), (hidden, pixels))]
+    shapes = [
+        ((b, pixels), (pixels, hidden)),
+        ((b, hidden), (hidden, 2 * latent_dim)),
+        ((b, latent_dim), (latent_dim, hidden)),
+        ((b, hidden), (hidden, pixels)),
+    ]
     products = []
     for (m, k), (_, n) in shapes:
         a, w, g = torch.randn(m, k), torch.randn(k, n), torch.randn(m, n)
@@ -111,7 +117,9 @@ def run(root: str, repeats: int = 3, reference_steps: int = 150) -> dict:
         rows["matmul_floor"].append(time_matmul_floor(len(train_set)))
     med = {k: statistics.median(v) for k, v in rows.items()}
     return {
-        "threads": torch.get_num_threads(), "repeats": repeats, "batch_size": BATCH,
+        "threads": torch.get_num_threads(),
+        "repeats": repeats,
+        "batch_size": BATCH,
         "model": MODEL,
         "samples_per_second": {k: 1.0 / v for k, v in med.items()},
         "seconds_per_epoch": {k: v * len(train_set) for k, v in med.items()},

@@ -7,6 +7,7 @@ fresh kernel. Cells tagged `nbval-check-output` print the numbers a chapter asse
 cells this hook hands nbval the first run's outputs as the reference, so nbval fails when the
 second run prints anything different.
 """
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,10 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTED = ROOT / "_build" / "jupyter_execute" / "notebooks"
-MISSING = ("(no output from a first run of this cell: build the book first, `make book` or "
-           "tests/test_book.py, so that its cache or {path} holds the executed chapter)\n")
+MISSING = (
+    "(no output from a first run of this cell: build the book first, `make book` or "
+    "tests/test_book.py, so that its cache or {path} holds the executed chapter)\n"
+)
 
 
 def _from_cache(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
@@ -29,8 +32,12 @@ def _from_cache(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode | None
         import book_assets
     finally:
         sys.path.pop(0)
-    folder = (ROOT / "_build" / ".jupyter_cache"
-              / f"{book_assets.execution_mode()}-{book_assets.cache_key(ROOT)}")
+    folder = (
+        ROOT
+        / "_build"
+        / ".jupyter_cache"
+        / f"{book_assets.execution_mode()}-{book_assets.cache_key(ROOT)}"
+    )
     if not folder.is_dir():
         return None
     try:

@@ -1,4 +1,5 @@
 """Shared fixtures: real MNIST (from $VAE_CORE_DATA, or torchvision's download), small models."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,8 +11,9 @@ from hypothesis import HealthCheck, settings
 REPO = Path(__file__).resolve().parents[1]
 
 # The machines that run this suite are shared: no per-example deadline, a modest example count.
-settings.register_profile("vae", deadline=None, max_examples=40,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "vae", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("vae")
 
 

@@ -8,6 +8,7 @@
 - the math modules import neither data loading, nor training, nor widgets;
 - no module computes log(sigmoid(.)): log-probabilities come from logits.
 """
+
 from __future__ import annotations
 
 import ast
@@ -34,11 +35,19 @@ LAYERS = [
     ["plotting", "claims", "widgets", "exercises"],
 ]
 RANK = {module: rank for rank, layer in enumerate(LAYERS) for module in layer}
-MATH = ["_validate", "config", "kernels", "model", "likelihoods", "objective", "estimators",
-        "linear_gaussian", "grid"]
+MATH = [
+    "_validate",
+    "config",
+    "kernels",
+    "model",
+    "likelihoods",
+    "objective",
+    "estimators",
+    "linear_gaussian",
+    "grid",
+]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
-TRAINING = {"vae_core.train", "vae_core.pretrained", "vae_core.data", "vae_core.checkpoint",
-            "tqdm"}
+TRAINING = {"vae_core.train", "vae_core.pretrained", "vae_core.data", "vae_core.checkpoint", "tqdm"}
 
 
 def imported_modules(path: Path, root: Path = PACKAGE) -> set[str]:
@@ -102,8 +111,9 @@ def test_imported_modules_resolves_relative_imports():
 def test_the_layer_check_catches_upward_and_lazy_imports(tmp_path):
     root = tmp_path / "vae_core"
     (root / "widgets").mkdir(parents=True)
-    (root / "objective.py").write_text("from .model import VAE\n"
-                                       "def f():\n    from .train import fit\n")
+    (root / "objective.py").write_text(
+        "from .model import VAE\ndef f():\n    from .train import fit\n"
+    )
     (root / "widgets" / "latent.py").write_text("from ..grid import posterior_on_grid\n")
     (root / "grid.py").write_text("import vae_core.estimators\n")
     assert upward_imports(root / "objective.py", root) == ["train"]
@@ -126,8 +136,11 @@ def test_no_private_names_of_other_modules(path):
             target = target if isinstance(target, str) else (target[0] if target else "")
             if target == own or target not in RANK:
                 continue
-            used += [f"{node.module}.{a.name}" for a in node.names
-                     if a.name.startswith("_") and not a.name.startswith("__")]
+            used += [
+                f"{node.module}.{a.name}"
+                for a in node.names
+                if a.name.startswith("_") and not a.name.startswith("__")
+            ]
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             if node.value.id in RANK and node.value.id != own and node.attr.startswith("_"):
                 used.append(f"{node.value.id}.{node.attr}")
@@ -171,9 +184,15 @@ def implementers() -> dict[int, list[str]]:
                 match = EQ_START.match(ast.get_docstring(node) or "")
                 if match:
                     first, joint, second = match.groups()
-                    numbers = [int(first)] if second is None else (
-                        [int(first), int(second)] if joint == " and "
-                        else range(int(first), int(second) + 1))
+                    numbers = (
+                        [int(first)]
+                        if second is None
+                        else (
+                            [int(first), int(second)]
+                            if joint == " and "
+                            else range(int(first), int(second) + 1)
+                        )
+                    )
                     for n in numbers:
                         found[n].append(f"{top_module(path)}.{node.name}")
     return found
@@ -181,7 +200,7 @@ def implementers() -> dict[int, list[str]]:
 
 def test_each_equation_has_exactly_one_implementing_function():
     found = implementers()
-    assert {n: len(v) for n, v in found.items()} == {n: 1 for n in range(1, 12)}, found
+    assert {n: len(v) for n, v in found.items()} == dict.fromkeys(range(1, 12), 1), found
 
 
 def test_the_equation_table_names_the_implementers():
@@ -214,7 +233,8 @@ def test_the_sigmoid_then_log_detector_works():
     assert sigmoid_then_log(ast.parse(bad)) == [1, 2]
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")),
-                         ids=lambda p: str(p.relative_to(PACKAGE)))
+@pytest.mark.parametrize(
+    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE))
+)
 def test_no_log_of_sigmoid_in_the_package(path):
     assert sigmoid_then_log(ast.parse(path.read_text())) == []

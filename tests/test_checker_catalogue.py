@@ -5,6 +5,7 @@ written in several ways a student would, must pass.
 Columns: checker, the student's function, a phrase the verdict must contain. A row whose
 diagnosis is too generic, or a checker that lets the wrong answer through, fails.
 """
+
 from __future__ import annotations
 
 import math
@@ -20,8 +21,11 @@ from vae_core.exercises.kl import check_kl
 from vae_core.exercises.latent_space import check_log_weight
 from vae_core.exercises.likelihoods import check_continuous_bernoulli_log_norm
 from vae_core.exercises.marginal import check_naive_estimator
-from vae_core.exercises.posterior import (check_gaussian_log_density, check_kl_on_grid,
-                                          check_normalize_on_grid)
+from vae_core.exercises.posterior import (
+    check_gaussian_log_density,
+    check_kl_on_grid,
+    check_normalize_on_grid,
+)
 from vae_core.exercises.reparameterization import check_reparameterize
 from vae_core.exercises.training import check_negative_elbo_per_image
 
@@ -54,15 +58,17 @@ def cb_log_norm(logits):
     far = logits.abs() >= 0.05
     safe = torch.where(far, logits, torch.ones_like(logits))
     exact = torch.log(safe / torch.tanh(safe / 2))
-    return torch.where(far, exact, math.log(2) + logits ** 2 / 12 - 7 * logits ** 4 / 1440)
+    return torch.where(far, exact, math.log(2) + logits**2 / 12 - 7 * logits**4 / 1440)
 
 
 def cb_with(small_branch, cutoff):
     """log C with `small_branch` used for |l| < cutoff and the exact closed form elsewhere."""
+
     def fn(logits):
         small = logits.abs() < cutoff
         safe = torch.where(small, torch.ones_like(logits), logits)
         return torch.where(small, small_branch(logits), torch.log(safe / torch.tanh(safe / 2)))
+
     return fn
 
 
@@ -115,6 +121,7 @@ def kl_grid_remembers():
         if not cache:
             cache.append((lq.exp() * (lq - lp)).sum() * area)
         return cache[0].clone()
+
     return fn
 
 
@@ -154,9 +161,13 @@ def cb_in_place(logits):
 
 def cb_numpy(logits):
     values = logits.detach().double().numpy()
-    out = np.where(np.abs(values) < 0.05, math.log(2) + values ** 2 / 12,
-                   np.log(np.where(values == 0, 1.0, values)
-                          / np.tanh(np.where(values == 0, 1.0, values) / 2)))
+    out = np.where(
+        np.abs(values) < 0.05,
+        math.log(2) + values**2 / 12,
+        np.log(
+            np.where(values == 0, 1.0, values) / np.tanh(np.where(values == 0, 1.0, values) / 2)
+        ),
+    )
     return torch.from_numpy(out).float()
 
 
@@ -174,20 +185,21 @@ def cb_two_logs(logits):
     small = logits.abs() < 0.05
     safe = torch.where(small, torch.ones_like(logits), logits)
     exact = torch.log(safe) - torch.log(torch.tanh(safe / 2))
-    return torch.where(small, math.log(2) + logits ** 2 / 12, exact)
+    return torch.where(small, math.log(2) + logits**2 / 12, exact)
 
 
 def cb_half_detached(logits):
     a = torch.where(logits == 0, torch.ones_like(logits), logits.abs())
     exact = torch.log(a) - torch.log(torch.tanh(a / 2)).detach()
-    return torch.where(logits.abs() < 0.05, math.log(2) + logits ** 2 / 12, exact)
+    return torch.where(logits.abs() < 0.05, math.log(2) + logits**2 / 12, exact)
 
 
 def cb_exact_except_zero(logits):
     zero = logits == 0
     safe = torch.where(zero, torch.ones_like(logits), logits)
-    return torch.where(zero, torch.full_like(logits, math.log(2)),
-                       torch.log(safe / torch.tanh(safe / 2)))
+    return torch.where(
+        zero, torch.full_like(logits, math.log(2)), torch.log(safe / torch.tanh(safe / 2))
+    )
 
 
 def cb_naive_probs(logits):
@@ -197,7 +209,7 @@ def cb_naive_probs(logits):
 
 def cb_unsafe_where(logits):
     exact = torch.log(logits / torch.tanh(logits / 2))
-    return torch.where(logits.abs() < 0.05, math.log(2) + logits ** 2 / 12, exact)
+    return torch.where(logits.abs() < 0.05, math.log(2) + logits**2 / 12, exact)
 
 
 # ------------------------------------------------------------------ the catalogue
@@ -227,26 +239,49 @@ CATALOGUE = [
     (S, lambda l, u: torch.zeros_like(l), "returns zeros"),
     (S, lambda l, u: (u < torch.sigmoid(l)).float().reshape(4, 25), "do not write sizes"),
     # chapter 1: log_likelihood(logits, x)
-    (L, lambda l, x: F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(-1),
-     "flip the sign"),
-    (L, lambda l, x: -F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(0),
-     "over the batch axis"),
-    (L, lambda l, x: -F.binary_cross_entropy_with_logits(l, x, reduction="none").mean(-1),
-     "averaged over pixels"),
+    (
+        L,
+        lambda l, x: F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(-1),
+        "flip the sign",
+    ),
+    (
+        L,
+        lambda l, x: -F.binary_cross_entropy_with_logits(l, x, reduction="none").sum(0),
+        "over the batch axis",
+    ),
+    (
+        L,
+        lambda l, x: -F.binary_cross_entropy_with_logits(l, x, reduction="none").mean(-1),
+        "averaged over pixels",
+    ),
     (L, lambda l, x: (x * F.logsigmoid(l)).sum(-1), "a pixel that is 0 contributes log(1 - p)"),
     (L, lambda l, x: ((1 - x) * F.logsigmoid(-l)).sum(-1), "only the (1 - x)"),
     (L, lambda l, x: log_lik(l, x).sum(), "one number for the whole batch"),
     (L, lambda l, x: -F.binary_cross_entropy_with_logits(l, x), "reduction='mean'"),
-    (L, lambda l, x: -F.binary_cross_entropy(torch.sigmoid(l), x, reduction="none").sum(-1),
-     "clamps every log at -100"),
-    (L, lambda l, x: (x * F.logsigmoid(l) + (1 - x) * F.logsigmoid(1 - l)).sum(-1),
-     "F.logsigmoid(1 - logits)"),
+    (
+        L,
+        lambda l, x: -F.binary_cross_entropy(torch.sigmoid(l), x, reduction="none").sum(-1),
+        "clamps every log at -100",
+    ),
+    (
+        L,
+        lambda l, x: (x * F.logsigmoid(l) + (1 - x) * F.logsigmoid(1 - l)).sum(-1),
+        "F.logsigmoid(1 - logits)",
+    ),
     (L, lambda l, x: log_lik(x, l), "swapped the arguments"),
-    (L, lambda l, x: (x * torch.sigmoid(l) + (1 - x) * (1 - torch.sigmoid(l))).sum(-1),
-     "added up probabilities"),
+    (
+        L,
+        lambda l, x: (x * torch.sigmoid(l) + (1 - x) * (1 - torch.sigmoid(l))).sum(-1),
+        "added up probabilities",
+    ),
     (L, lambda l, x: log_lik(l, x).exp(), "likelihood p(x|z) itself"),
-    (L, lambda l, x: (x * torch.log(torch.sigmoid(l))
-                      + (1 - x) * torch.log(1 - torch.sigmoid(l))).sum(-1), "F.logsigmoid"),
+    (
+        L,
+        lambda l, x: (
+            x * torch.log(torch.sigmoid(l)) + (1 - x) * torch.log(1 - torch.sigmoid(l))
+        ).sum(-1),
+        "F.logsigmoid",
+    ),
     (L, lambda l, x: x * F.logsigmoid(l) + (1 - x) * F.logsigmoid(-l), "one value per pixel"),
     (L, lambda l, x: torch.zeros(l.shape[0]), "returns zeros"),
     (L, likelihood_in_place, "changes its input `logits` in place"),
@@ -270,54 +305,89 @@ CATALOGUE = [
     (N, naive_in_place, "changes its input `log_lik` in place"),
     # chapter 3: normalize_on_grid(log_joint, cell_area)
     (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0), "forgot the cell area"),
-    (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) + math.log(a),
-     "added the log cell area instead of subtracting it"),
+    (
+        G,
+        lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) + math.log(a),
+        "added the log cell area instead of subtracting it",
+    ),
     (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) - a, "cell area itself"),
     (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) + a, "and added it"),
     (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) * a, "multiplied the logsumexp"),
-    (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) - math.log(a ** 2),
-     "squared the cell area"),
+    (
+        G,
+        lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) - math.log(a**2),
+        "squared the cell area",
+    ),
     (G, lambda lj, a: lj - torch.logsumexp(lj, 1, keepdim=True) - math.log(a), "each row"),
     (G, lambda lj, a: lj - torch.logsumexp(lj, 0, keepdim=True) - math.log(a), "each column"),
-    (G, lambda lj, a: lj + torch.logsumexp(lj.flatten(), 0) + math.log(a),
-     "added log p(x) instead of subtracting"),
+    (
+        G,
+        lambda lj, a: lj + torch.logsumexp(lj.flatten(), 0) + math.log(a),
+        "added log p(x) instead of subtracting",
+    ),
     (G, lambda lj, a: lj.clone(), "log joint itself"),
     (G, lambda lj, a: lj - lj.max(), "largest log joint"),
-    (G, lambda lj, a: (lj - torch.logsumexp(lj.flatten(), 0) - math.log(a)).exp(),
-     "not its log"),
+    (G, lambda lj, a: (lj - torch.logsumexp(lj.flatten(), 0) - math.log(a)).exp(), "not its log"),
     (G, lambda lj, a: torch.softmax(lj.flatten(), 0).reshape(lj.shape), "probability of each cell"),
-    (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) + math.log(lj.numel()),
-     "log of the mean over cells"),
+    (
+        G,
+        lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) + math.log(lj.numel()),
+        "log of the mean over cells",
+    ),
     (G, lambda lj, a: torch.log(torch.exp(lj) / (torch.exp(lj).sum() * a)), "logsumexp"),
-    (G, lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) - math.log(0.2 * 8 / 42),
-     "do not write sizes or values"),
+    (
+        G,
+        lambda lj, a: lj - torch.logsumexp(lj.flatten(), 0) - math.log(0.2 * 8 / 42),
+        "do not write sizes or values",
+    ),
     (G, lambda lj, a: torch.zeros_like(lj), "returns zeros"),
     (G, normalize_in_place, "changes its input `log_joint` in place"),
     (G, lambda lj, a: lj.sum(0), "shape"),
     # chapter 4: encoder_log_density(z (K, B, Z), mu, logvar) -> (K, B)
-    (D, lambda z, m, lv: (-0.5 * L2P - lv - 0.5 * (z - m) ** 2 / (2 * lv).exp()).sum(-1),
-     "as if it were log sigma"),
-    (D, lambda z, m, lv: torch.distributions.Normal(m, lv.exp()).log_prob(z).sum(-1),
-     "scale of torch.distributions.Normal"),
-    (D, lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 / (0.5 * lv).exp())).sum(-1),
-     "by sigma instead of sigma^2"),
-    (D, lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 * lv.exp())).sum(-1),
-     "multiplied (z - mu)^2 by the variance"),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * L2P - lv - 0.5 * (z - m) ** 2 / (2 * lv).exp()).sum(-1),
+        "as if it were log sigma",
+    ),
+    (
+        D,
+        lambda z, m, lv: torch.distributions.Normal(m, lv.exp()).log_prob(z).sum(-1),
+        "scale of torch.distributions.Normal",
+    ),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 / (0.5 * lv).exp())).sum(-1),
+        "by sigma instead of sigma^2",
+    ),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 * lv.exp())).sum(-1),
+        "multiplied (z - mu)^2 by the variance",
+    ),
     (D, lambda z, m, lv: (-0.5 * (lv + (z - m) ** 2 / lv.exp())).sum(-1), "-log(2 pi) / 2"),
-    (D, lambda z, m, lv: (-0.5 * (lv + (z - m) ** 2 / lv.exp())).sum(-1) - 0.5 * L2P,
-     "once per sample"),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * (lv + (z - m) ** 2 / lv.exp())).sum(-1) - 0.5 * L2P,
+        "once per sample",
+    ),
     (D, lambda z, m, lv: (-0.5 * (L2P + (z - m) ** 2 / lv.exp())).sum(-1), "-logvar / 2 term"),
     (D, lambda z, m, lv: (-0.5 * (L2P + lv) - (z - m) ** 2 / lv.exp()).sum(-1), "the 1/2 in front"),
     (D, lambda z, m, lv: -log_q(z, m, lv), "wrong sign"),
-    (D, lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 / lv.exp())).mean(-1),
-     "averaged over the latent"),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 / lv.exp())).mean(-1),
+        "averaged over the latent",
+    ),
     (D, lambda z, m, lv: log_q(z, m, lv).exp(), "density q(z|x) itself"),
     (D, lambda z, m, lv: log_q(m, m, lv).expand(z.shape[:-1]), "at mu instead of at the samples"),
     (D, lambda z, m, lv: log_prior(z), "standard normal"),
     (D, lambda z, m, lv: -0.5 * (L2P + lv + (z - m) ** 2 / lv.exp()), "over the last axis (Z)"),
     (D, lambda z, m, lv: (-0.5 * (L2P + lv + (z - m) ** 2 / lv.exp())).sum(0), "sample axis K"),
-    (D, lambda z, m, lv: (-0.5 * (L2P + 2 * torch.log(torch.sqrt(lv)) + (z - m) ** 2 / lv)).sum(-1),
-     "do not take its log or square root"),
+    (
+        D,
+        lambda z, m, lv: (-0.5 * (L2P + 2 * torch.log(torch.sqrt(lv)) + (z - m) ** 2 / lv)).sum(-1),
+        "do not take its log or square root",
+    ),
     (D, lambda z, m, lv: torch.zeros(z.shape[:-1]), "returns zeros"),
     (D, density_in_place, "changes its input `z` in place"),
     (D, lambda z, m, lv: log_q(z[..., :2], m[..., :2], lv[..., :2]), "do not write sizes"),
@@ -333,8 +403,11 @@ CATALOGUE = [
     (Q, lambda lq, lp, a: (lq.exp() * (lq.exp() - lp.exp())).sum() * a, "subtracted the densities"),
     (Q, lambda lq, lp, a: (lq.exp() * (lq - lp)).mean(), "mean over cells instead of the sum"),
     (Q, lambda lq, lp, a: lq.exp() * (lq - lp) * a, "the KL is one number"),
-    (Q, lambda lq, lp, a: (lq.exp() * torch.log(lq.exp() / lp.exp())).sum() * a,
-     "Do not divide the densities"),
+    (
+        Q,
+        lambda lq, lp, a: (lq.exp() * torch.log(lq.exp() / lp.exp())).sum() * a,
+        "Do not divide the densities",
+    ),
     (Q, lambda lq, lp, a: torch.tensor(0.0), "returns zeros"),
     (Q, kl_grid_in_place, "changes its input `log_q` in place"),
     (Q, kl_grid_remembers(), "KL(q || q) must be exactly 0"),
@@ -386,29 +459,54 @@ CATALOGUE = [
     (K, lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp(), 0), "dim=0"),
     (K, lambda mu, lv: 2 * kl_eq11(mu, lv), "factor 1/2 is missing"),
     (K, lambda mu, lv: kl_eq11(mu, lv) / mu.shape[1], "average over the latent"),
-    (K, lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - torch.exp(0.5 * lv), -1),
-     "standard deviation exp(logvar / 2)"),
-    (K, lambda mu, lv: torch.distributions.kl_divergence(
-        torch.distributions.Normal(mu, lv.exp()),
-        torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))).sum(-1),
-     "variance exp(logvar) as the scale"),
-    (K, lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + lv.exp() - 0.5 * lv - 1, -1),
-     "log sigma (= logvar / 2)"),
-    (K, lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + (0.5 * lv).exp() - 0.5 * lv - 1, -1),
-     "sigma and log sigma"),
-    (K, lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + lv.exp() - lv + 1, -1),
-     "constant has the wrong sign"),
-    (K, lambda mu, lv: -0.5 * torch.sum(1 - lv - mu.pow(2) - lv.exp(), -1),
-     "log-variance term has the wrong sign"),
+    (
+        K,
+        lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - torch.exp(0.5 * lv), -1),
+        "standard deviation exp(logvar / 2)",
+    ),
+    (
+        K,
+        lambda mu, lv: torch.distributions.kl_divergence(
+            torch.distributions.Normal(mu, lv.exp()),
+            torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu)),
+        ).sum(-1),
+        "variance exp(logvar) as the scale",
+    ),
+    (
+        K,
+        lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + lv.exp() - 0.5 * lv - 1, -1),
+        "log sigma (= logvar / 2)",
+    ),
+    (
+        K,
+        lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + (0.5 * lv).exp() - 0.5 * lv - 1, -1),
+        "sigma and log sigma",
+    ),
+    (
+        K,
+        lambda mu, lv: 0.5 * torch.sum(mu.pow(2) + lv.exp() - lv + 1, -1),
+        "constant has the wrong sign",
+    ),
+    (
+        K,
+        lambda mu, lv: -0.5 * torch.sum(1 - lv - mu.pow(2) - lv.exp(), -1),
+        "log-variance term has the wrong sign",
+    ),
     (K, lambda mu, lv: -0.5 * torch.sum(1 + lv - mu.pow(2) - (-lv).exp(), -1), "1 / sigma^2"),
     (K, lambda mu, lv: -0.5 * torch.sum(lv - mu.pow(2) - lv.exp(), -1), "constant 1"),
     (K, lambda mu, lv: -0.5 * torch.sum(1 + lv - lv.exp(), -1), "mu^2 term is missing"),
-    (K, lambda mu, lv: -0.5 * torch.sum(1 + lv + mu.pow(2) - lv.exp(), -1),
-     "mu^2 enters with the wrong sign"),
+    (
+        K,
+        lambda mu, lv: -0.5 * torch.sum(1 + lv + mu.pow(2) - lv.exp(), -1),
+        "mu^2 enters with the wrong sign",
+    ),
     (K, lambda mu, lv: -0.5 * torch.sum(1 + lv - mu - lv.exp(), -1), "mu where mu^2"),
     (K, lambda mu, lv: -0.5 * torch.sum(1 - mu.pow(2), -1), "cancel"),
-    (K, lambda mu, lv: -0.5 * torch.sum(1 + torch.log(lv) - mu.pow(2) - lv, -1),
-     "do not take its log"),
+    (
+        K,
+        lambda mu, lv: -0.5 * torch.sum(1 + torch.log(lv) - mu.pow(2) - lv, -1),
+        "do not take its log",
+    ),
     (K, kl_in_place, "changes its input `logvar` in place"),
     (K, lambda mu, lv: kl_eq11(mu[:, :3], lv[:, :3]), "do not write sizes"),
     (K, lambda mu, lv: -0.5 * (1 + lv - mu.pow(2) - lv.exp()), "shape"),
@@ -426,19 +524,31 @@ CATALOGUE = [
     (T, lambda b, m, v: b.sum(-1) + kl_eq11(m, v) / m.shape[1], "averaged over the latent"),
     (T, lambda b, m, v: b.sum(-1) + 2 * kl_eq11(m, v), "twice too large"),
     (T, lambda b, m, v: b.sum(-1) + 0.5 * kl_eq11(m, v), "half the size"),
-    (T, lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(1 + v - m.pow(2) - (0.5 * v).exp(), -1),
-     "standard deviation"),
-    (T, lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(v - m.pow(2) - v.exp(), -1),
-     "constant 1 is missing"),
+    (
+        T,
+        lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(1 + v - m.pow(2) - (0.5 * v).exp(), -1),
+        "standard deviation",
+    ),
+    (
+        T,
+        lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(v - m.pow(2) - v.exp(), -1),
+        "constant 1 is missing",
+    ),
     (T, lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(1 + v - v.exp(), -1), "mu^2 term is missing"),
     (T, lambda b, m, v: b + kl_eq11(m, v)[:, None], "one value per pixel"),
     (T, lambda b, m, v: -0.5 * (1 + v - m.pow(2) - v.exp()), "(B, Z)"),
-    (T, lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(1 + torch.log(v) - m.pow(2) - v, -1),
-     "not finite"),
+    (
+        T,
+        lambda b, m, v: b.sum(-1) - 0.5 * torch.sum(1 + torch.log(v) - m.pow(2) - v, -1),
+        "not finite",
+    ),
     (T, lambda b, m, v: torch.zeros(b.shape[0]), "returns zeros"),
     (T, elbo_in_place, "changes its input `mu` in place"),
-    (T, lambda b, m, v: b.reshape(-1, 784).sum(-1) + kl_eq11(m.reshape(-1, 20), v.reshape(-1, 20)),
-     "do not write the sizes"),
+    (
+        T,
+        lambda b, m, v: b.reshape(-1, 784).sum(-1) + kl_eq11(m.reshape(-1, 20), v.reshape(-1, 20)),
+        "do not write the sizes",
+    ),
     # chapter 9: log_norm(logits), the continuous Bernoulli's log C
     (C, cb_naive_probs, "at logits = 0"),
     (C, cb_naive_probs, "large |logits|"),
@@ -447,12 +557,18 @@ CATALOGUE = [
     (C, lambda l: cb_log_norm(l).exp(), "C itself"),
     (C, lambda l: torch.zeros_like(l), "returns zeros"),
     (C, lambda l: torch.log(l.abs() + 2), "differs from the reference for"),
-    (C, cb_with(lambda l: math.log(2) + l ** 2 / 12 - 7 * l ** 4 / 1440, 2.0),
-     "Taylor series is used too far from 0"),
-    (C, cb_with(lambda l: math.log(2) + l ** 2 / 12, 1.0), "Taylor series is used too far"),
+    (
+        C,
+        cb_with(lambda l: math.log(2) + l**2 / 12 - 7 * l**4 / 1440, 2.0),
+        "Taylor series is used too far from 0",
+    ),
+    (C, cb_with(lambda l: math.log(2) + l**2 / 12, 1.0), "Taylor series is used too far"),
     (C, cb_with(lambda l: torch.full_like(l, math.log(2)), 0.3), "Taylor series is used too far"),
-    (C, lambda l: torch.where(l.abs() > 4, torch.log(l.abs().clamp(min=1.0)), cb_log_norm(l)),
-     "large-|l| limit log|l|"),
+    (
+        C,
+        lambda l: torch.where(l.abs() > 4, torch.log(l.abs().clamp(min=1.0)), cb_log_norm(l)),
+        "large-|l| limit log|l|",
+    ),
     (C, cb_numpy, "carries no gradient"),
     (C, cb_detached, "carries no gradient"),
     (C, cb_two_logs, "NaN at negative logits"),
@@ -464,40 +580,94 @@ CATALOGUE = [
     # chapter 10: log_weight(logits, x, z, mu, logvar)
     (W, lambda l, x, z, m, v: log_lik(l, x) - log_q(z, m, v), "log p(z) is missing"),
     (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z), "log q(z|x) is missing"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) + log_q(z, m, v),
-     "log q(z|x) enters with the wrong sign"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) - log_prior(z) - log_q(z, m, v),
-     "log p(z) enters with the wrong sign"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) - kl_eq11(m, v),
-     "closed-form KL(q || p) instead of the log-density difference"),
+    (
+        W,
+        lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) + log_q(z, m, v),
+        "log q(z|x) enters with the wrong sign",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: log_lik(l, x) - log_prior(z) - log_q(z, m, v),
+        "log p(z) enters with the wrong sign",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: log_lik(l, x) - kl_eq11(m, v),
+        "closed-form KL(q || p) instead of the log-density difference",
+    ),
     (W, lambda l, x, z, m, v: log_lik(l, x) + kl_eq11(m, v), "added the closed-form KL"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) - log_q(z, m, 2 * v),
-     "as if it were log sigma"),
-    (W, lambda l, x, z, m, v: (x * l - F.softplus(l)).mean(-1) + log_prior(z) - log_q(z, m, v),
-     "summed over the D pixels"),
-    (W, lambda l, x, z, m, v: -log_lik(l, x) + log_prior(z) - log_q(z, m, v),
-     "minus the log-likelihood"),
-    (W, lambda l, x, z, m, v: (x * torch.sigmoid(l) + (1 - x) * torch.sigmoid(-l)).sum(-1)
-     + log_prior(z) - log_q(z, m, v), "sigmoid(logits), a probability"),
+    (
+        W,
+        lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) - log_q(z, m, 2 * v),
+        "as if it were log sigma",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (x * l - F.softplus(l)).mean(-1) + log_prior(z) - log_q(z, m, v),
+        "summed over the D pixels",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: -log_lik(l, x) + log_prior(z) - log_q(z, m, v),
+        "minus the log-likelihood",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            (x * torch.sigmoid(l) + (1 - x) * torch.sigmoid(-l)).sum(-1)
+            + log_prior(z)
+            - log_q(z, m, v)
+        ),
+        "sigmoid(logits), a probability",
+    ),
     (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(m) - log_q(z, m, v), "prior at mu"),
     (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) - log_q(m, m, v), "q at mu"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) - 0.5 * z.pow(2).sum(-1) - log_q(z, m, v),
-     "missing from log p(z) but not from log q(z|x)"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z)
-     + 0.5 * (v + (z - m).pow(2) / v.exp()).sum(-1), "missing from log q(z|x) but not from"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z)
-     + 0.5 * (L2P + (z - m).pow(2) / v.exp()).sum(-1), "-logvar / 2 term"),
-    (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z)
-     + 0.5 * (L2P + v + (z - m).pow(2) / (0.5 * v).exp()).sum(-1), "by sigma instead of"),
-    (W, lambda l, x, z, m, v: (x * torch.log(torch.sigmoid(l))
-                               + (1 - x) * torch.log(1 - torch.sigmoid(l))).sum(-1)
-     + log_prior(z) - log_q(z, m, v), "softplus"),
+    (
+        W,
+        lambda l, x, z, m, v: log_lik(l, x) - 0.5 * z.pow(2).sum(-1) - log_q(z, m, v),
+        "missing from log p(z) but not from log q(z|x)",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            log_lik(l, x) + log_prior(z) + 0.5 * (v + (z - m).pow(2) / v.exp()).sum(-1)
+        ),
+        "missing from log q(z|x) but not from",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            log_lik(l, x) + log_prior(z) + 0.5 * (L2P + (z - m).pow(2) / v.exp()).sum(-1)
+        ),
+        "-logvar / 2 term",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            log_lik(l, x)
+            + log_prior(z)
+            + 0.5 * (L2P + v + (z - m).pow(2) / (0.5 * v).exp()).sum(-1)
+        ),
+        "by sigma instead of",
+    ),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            (x * torch.log(torch.sigmoid(l)) + (1 - x) * torch.log(1 - torch.sigmoid(l))).sum(-1)
+            + log_prior(z)
+            - log_q(z, m, v)
+        ),
+        "softplus",
+    ),
     (W, lambda l, x, z, m, v: x * F.logsigmoid(l) + (1 - x) * F.logsigmoid(-l), "(B, D)"),
     (W, lambda l, x, z, m, v: -0.5 * (z.pow(2) - v - (z - m).pow(2) / v.exp()), "(B, Z)"),
     (W, lambda l, x, z, m, v: torch.zeros(x.shape[0]), "returns zeros"),
     (W, weight_in_place, "changes its input `z` in place"),
-    (W, lambda l, x, z, m, v: (log_lik(l, x) + log_prior(z) - log_q(z, m, v)).reshape(3),
-     "do not write sizes"),
+    (
+        W,
+        lambda l, x, z, m, v: (log_lik(l, x) + log_prior(z) - log_q(z, m, v)).reshape(3),
+        "do not write sizes",
+    ),
 ]
 
 
@@ -548,13 +718,20 @@ RIGHT = [
     (C, cb_exact_except_zero),
     (W, lambda l, x, z, m, v: log_lik(l, x) + log_prior(z) - log_q(z, m, v)),
     # both 2 pi constants left out: they cancel, so this is right too
-    (W, lambda l, x, z, m, v: (x * l - F.softplus(l)).sum(-1) - 0.5 * z.pow(2).sum(-1)
-     + 0.5 * (v + (z - m).pow(2) / v.exp()).sum(-1)),
+    (
+        W,
+        lambda l, x, z, m, v: (
+            (x * l - F.softplus(l)).sum(-1)
+            - 0.5 * z.pow(2).sum(-1)
+            + 0.5 * (v + (z - m).pow(2) / v.exp()).sum(-1)
+        ),
+    ),
 ]
 
 
-@pytest.mark.parametrize("check, right", RIGHT, ids=[f"{c.__name__}-{i}" for i, (c, _) in
-                                                      enumerate(RIGHT)])
+@pytest.mark.parametrize(
+    "check, right", RIGHT, ids=[f"{c.__name__}-{i}" for i, (c, _) in enumerate(RIGHT)]
+)
 def test_right_answer_passes(check, right):
     report = check(right)
     assert report.passed, repr(report)
@@ -570,6 +747,7 @@ def test_a_nan_answer_is_not_misdiagnosed():
 
 def test_in_place_change_of_a_right_answer_is_refused():
     """The value is right, the input is destroyed: refused, naming the input."""
+
     def right_but_in_place(mu, lv):
         result = kl_eq11(mu, lv)
         mu.zero_()

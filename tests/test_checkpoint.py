@@ -1,4 +1,5 @@
 """Checkpoints: round trip, atomic writes, refusal of damaged or foreign files, training states."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +12,7 @@ import torch
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
-from vae_core import VAE, VAEConfig, CheckpointError, load_checkpoint, save_checkpoint
-from vae_core import checkpoint
+from vae_core import VAE, CheckpointError, VAEConfig, checkpoint, load_checkpoint, save_checkpoint
 
 
 @pytest.fixture
@@ -110,8 +110,10 @@ def test_foreign_safetensors_file_is_refused(tmp_path):
         load_checkpoint(path)
 
 
-@pytest.mark.parametrize("failing,error", [("os.replace", OSError), ("os.fsync", OSError),
-                                           ("os.replace", KeyboardInterrupt)])
+@pytest.mark.parametrize(
+    "failing,error",
+    [("os.replace", OSError), ("os.fsync", OSError), ("os.replace", KeyboardInterrupt)],
+)
 def test_interrupted_write_keeps_the_previous_file(saved, model, monkeypatch, failing, error):
     path, sha = saved
     before = path.read_bytes()

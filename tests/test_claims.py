@@ -1,4 +1,5 @@
 """claim(): strict in the book build and nbval, a printed note in a reader's run."""
+
 import pytest
 
 from vae_core.claims import ClaimFailed, claim

@@ -13,6 +13,7 @@ chapter imports is provided by a dependency that pyproject.toml declares, direct
 declared packages' own requirements (mpmath arrives with torch via sympy), so a student who
 `pip install`s the package and opens a chapter does not hit an ImportError.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,16 +24,16 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
-from importlib import metadata
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = REPO / "notebooks" / "01_latent_variable_models.md"
 FIRST_CELLS = 4
 
-SCRIPT = r'''
+SCRIPT = r"""
 import json, os, sys, time
 from pathlib import Path
 
@@ -56,7 +57,7 @@ scope = {"__name__": "__main__"}
 for i, source in enumerate(cells):
     exec(compile(source, f"<chapter 1, code cell {i}>", "exec"), scope)
 print(f"ran {len(cells)} chapter cells in {time.perf_counter() - tic:.1f} s")
-'''
+"""
 
 
 IMPORT = re.compile(r"^\s*(?:import|from)\s+([A-Za-z_][A-Za-z0-9_]*)", re.MULTILINE)
@@ -110,7 +111,8 @@ def test_every_module_a_chapter_imports_is_declared():
             missing[module] = chapters
     assert not missing, (
         f"chapters import modules that `pip install vae_core` does not bring: {missing}; declare "
-        f"them in [project] dependencies of pyproject.toml (a lower bound only)")
+        f"them in [project] dependencies of pyproject.toml (a lower bound only)"
+    )
     assert "matplotlib" in _chapter_imports()  # the test looks at real imports
 
 
@@ -120,8 +122,9 @@ def _code_cells(path: Path, count: int) -> list[str]:
     cells = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"][:count]
     # IPython magics are not Python: the install line must never be needed here.
     magic = re.compile(r"^(\s*)%.*$", re.MULTILINE)
-    return [magic.sub(r'\1raise SystemExit("vae_core did not import from the wheel")', c)
-            for c in cells]
+    return [
+        magic.sub(r'\1raise SystemExit("vae_core did not import from the wheel")', c) for c in cells
+    ]
 
 
 @pytest.mark.slow
@@ -131,37 +134,81 @@ def test_wheel_installs_alone_and_runs_a_chapter(tmp_path):
     src.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, src / name)
-    shutil.copytree(REPO / "vae_core", src / "vae_core",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp"))
+    shutil.copytree(
+        REPO / "vae_core",
+        src / "vae_core",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".*.tmp"),
+    )
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--no-index", "-q", "-w", str(dist), str(src)], check=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            str(dist),
+            str(src),
+        ],
+        check=True,
+        timeout=120,
+    )
     (wheel,) = dist.glob("vae_core-*.whl")
     contents = zipfile.ZipFile(wheel).namelist()
-    packages = sorted(str(p.parent.relative_to(REPO)) for p in (REPO / "vae_core").rglob("__init__.py")
-                      if "__pycache__" not in p.parts)
+    packages = sorted(
+        str(p.parent.relative_to(REPO))
+        for p in (REPO / "vae_core").rglob("__init__.py")
+        if "__pycache__" not in p.parts
+    )
     left_out = [p for p in packages if f"{p}/__init__.py" not in contents]
-    assert not left_out, (f"the wheel lacks {left_out}: list them in [tool.setuptools] packages in "
-                          f"pyproject.toml (or use packages.find), else Colab cannot import them")
+    assert not left_out, (
+        f"the wheel lacks {left_out}: list them in [tool.setuptools] packages in "
+        f"pyproject.toml (or use packages.find), else Colab cannot import them"
+    )
     shipped = [n for n in contents if n.startswith("vae_core/weights/")]
     assert "vae_core/weights/registry.json" in shipped or not any(
-        (REPO / "vae_core" / "weights").glob("*.safetensors")), "weights missing from the wheel"
+        (REPO / "vae_core" / "weights").glob("*.safetensors")
+    ), "weights missing from the wheel"
     assert not [n for n in contents if n.startswith(("tests/", "notebooks/"))]
 
     # 2. A fresh venv that sees torch through a .pth line, and the wheel installed alone.
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
-                   timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=60
+    )
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    purelib = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", purelib], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     dev_site = Path(sysconfig.get_paths()["purelib"])
     (site / "dev_dependencies.pth").write_text(f"{dev_site}\n")
-    probe = subprocess.run([str(python), "-c", "import vae_core"], capture_output=True, text=True,
-                           cwd=tmp_path)
+    probe = subprocess.run(
+        [str(python), "-c", "import vae_core"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert probe.returncode != 0, "vae_core importable before installing the wheel: the test leaks"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-                    "--target", str(site), str(wheel)], check=True, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        timeout=120,
+    )
 
     # 3. Run from an empty folder: the package, a pretrained model, chapter 1's first cells.
     work = tmp_path / "colab"
@@ -171,8 +218,14 @@ def test_wheel_installs_alone_and_runs_a_chapter(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env.update(MPLBACKEND="Agg", VAE_BOOK_FAST="1", CHECKOUT=str(REPO))
     env.setdefault("VAE_CORE_DATA", str(REPO.parent / "shared" / "data"))
-    result = subprocess.run([str(python), "run.py", str(venv)], cwd=work, env=env,
-                            capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [str(python), "run.py", str(venv)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "from " + str(venv) in result.stdout.replace(str(venv.resolve()), str(venv))
     assert f"ran {FIRST_CELLS} chapter cells" in result.stdout

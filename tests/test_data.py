@@ -1,4 +1,5 @@
 """Real MNIST: verified files, remedies for corrupt or missing data, batches and binarization."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,7 +14,7 @@ from vae_core import data
 def test_mnist_splits(mnist_train, mnist_test):
     assert mnist_train.images.shape == (60000, 784) and mnist_test.images.shape == (10000, 784)
     assert mnist_train.images.dtype == torch.float32
-    assert 0.0 == float(mnist_test.images.min()) and float(mnist_test.images.max()) == 1.0
+    assert float(mnist_test.images.min()) == 0.0 and float(mnist_test.images.max()) == 1.0
     assert sorted(mnist_test.labels.unique().tolist()) == list(range(10))
 
 
@@ -33,7 +34,9 @@ def test_batches_cover_a_permutation(mnist_test):
     g = torch.Generator().manual_seed(0)
     grey = torch.cat(list(small.batches(128, g, binarize=False)))
     assert grey.shape == (300, 784)
-    assert torch.equal(grey.sum(0), small.images.sum(0)) or torch.allclose(grey.sum(0), small.images.sum(0))
+    assert torch.equal(grey.sum(0), small.images.sum(0)) or torch.allclose(
+        grey.sum(0), small.images.sum(0)
+    )
     sizes = [b.shape[0] for b in small.batches(128, g, binarize=True, drop_last=True)]
     assert sizes == [128, 128]
 
@@ -74,8 +77,10 @@ def test_missing_data_without_network_is_explained(tmp_path, monkeypatch):
     from torchvision import datasets
 
     def offline(self):
-        raise RuntimeError("Error downloading train-images-idx3-ubyte.gz: <urlopen error "
-                           "[Errno -2] Name or service not known>")
+        raise RuntimeError(
+            "Error downloading train-images-idx3-ubyte.gz: <urlopen error "
+            "[Errno -2] Name or service not known>"
+        )
 
     monkeypatch.setattr(datasets.MNIST, "download", offline)
     monkeypatch.setattr(urllib.request, "urlopen", _no_network, raising=True)

@@ -1,4 +1,5 @@
 """Likelihood estimators (Eq. 1, IWAE) and gradient estimators (Eq. 9 vs. score function)."""
+
 from __future__ import annotations
 
 import math
@@ -6,8 +7,17 @@ import math
 import pytest
 import torch
 
-from vae_core import (VAE, VAEConfig, iwae_bound, log_mean_exp, naive_log_px, posterior_on_grid,
-                      reparameterized_gradient, score_function_gradient, vae_log_joint)
+from vae_core import (
+    VAE,
+    VAEConfig,
+    iwae_bound,
+    log_mean_exp,
+    naive_log_px,
+    posterior_on_grid,
+    reparameterized_gradient,
+    score_function_gradient,
+    vae_log_joint,
+)
 
 
 def _square(z):
@@ -32,7 +42,9 @@ def test_gradient_estimators_are_unbiased(estimator):
 def test_reparameterized_gradient_matches_autograd_of_the_exact_expectation():
     mu, logvar = MU.clone().requires_grad_(), LOGVAR.clone().requires_grad_()
     (mu.pow(2) + logvar.exp()).sum().backward()
-    grads = reparameterized_gradient(_square, MU, LOGVAR, S, generator=torch.Generator().manual_seed(1))
+    grads = reparameterized_gradient(
+        _square, MU, LOGVAR, S, generator=torch.Generator().manual_seed(1)
+    )
     d_mu, d_logvar = grads.mean()
     torch.testing.assert_close(d_mu, mu.grad, rtol=0, atol=0.05)
     torch.testing.assert_close(d_logvar, logvar.grad, rtol=0, atol=0.05)
@@ -62,15 +74,18 @@ def _small_vae():
         model.decoder.net[-1].weight.mul_(4)  # an informative decoder
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        x = torch.bernoulli(torch.sigmoid(model.decode(torch.randn(6, 2, generator=g))), generator=g)
+        x = torch.bernoulli(
+            torch.sigmoid(model.decode(torch.randn(6, 2, generator=g))), generator=g
+        )
     return model, x
 
 
 def test_naive_and_iwae_agree_as_k_grows():
     """Both estimates of Eq. (1) approach the grid value and each other as K grows."""
     model, x = _small_vae()
-    exact = torch.tensor([posterior_on_grid(vae_log_joint(model, xi), resolution=101).log_px
-                          for xi in x])
+    exact = torch.tensor(
+        [posterior_on_grid(vae_log_joint(model, xi), resolution=101).log_px for xi in x]
+    )
     g = torch.Generator().manual_seed(1)
     gaps = []
     for k in (10, 300, 30000):

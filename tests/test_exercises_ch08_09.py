@@ -1,4 +1,5 @@
 """The checkers of chapters 8 and 9 accept the solutions and name the usual mistakes."""
+
 import math
 
 import torch
@@ -53,7 +54,7 @@ def _log_norm_logits(logits):
     far = logits.abs() >= 0.05
     safe = torch.where(far, logits, torch.ones_like(logits))
     exact = torch.log(safe / torch.tanh(safe / 2))
-    return torch.where(far, exact, math.log(2) + logits ** 2 / 12 - 7 * logits ** 4 / 1440)
+    return torch.where(far, exact, math.log(2) + logits**2 / 12 - 7 * logits**4 / 1440)
 
 
 def test_log_norm_solution_passes():
@@ -74,7 +75,7 @@ def test_log_norm_names_common_mistakes():
 
     def unsafe_where(logits):
         exact = torch.log(logits / torch.tanh(logits / 2))
-        return torch.where(logits.abs() < 0.05, math.log(2) + logits ** 2 / 12, exact)
+        return torch.where(logits.abs() < 0.05, math.log(2) + logits**2 / 12, exact)
 
     def no_factor_two(logits):
         return _log_norm_logits(logits) - math.log(2)
@@ -84,6 +85,8 @@ def test_log_norm_names_common_mistakes():
     assert "gradient" in _problems(check_continuous_bernoulli_log_norm(unsafe_where))
     assert "log 2" in _problems(check_continuous_bernoulli_log_norm(no_factor_two))
     assert "C itself" in _problems(
-        check_continuous_bernoulli_log_norm(lambda l: _log_norm_logits(l).exp()))
+        check_continuous_bernoulli_log_norm(lambda l: _log_norm_logits(l).exp())
+    )
     assert "returns zeros" in _problems(
-        check_continuous_bernoulli_log_norm(lambda l: torch.zeros_like(l)))
+        check_continuous_bernoulli_log_norm(lambda l: torch.zeros_like(l))
+    )

@@ -1,20 +1,37 @@
 """What every exercise checker shares (vae_core/exercises/_report.py): a function that returns
 nothing or raises never passes, and a known mistake is named only when the answer is not right."""
+
 from __future__ import annotations
 
 import pytest
 import torch
 
-from vae_core.exercises import (elbo, generative, kl, latent_space, likelihoods, marginal,
-                                posterior, reparameterization, training)
+from vae_core.exercises import (
+    elbo,
+    generative,
+    kl,
+    latent_space,
+    likelihoods,
+    marginal,
+    posterior,
+    reparameterization,
+    training,
+)
 from vae_core.exercises._report import Report, check_against, name_mistake, returns_zeros
 
 CHECKERS = [
-    generative.check_sample_pixels, generative.check_log_likelihood,
-    marginal.check_naive_estimator, posterior.check_normalize_on_grid,
-    posterior.check_gaussian_log_density, posterior.check_kl_on_grid, elbo.check_iwae_bound,
-    reparameterization.check_reparameterize, kl.check_kl, training.check_negative_elbo_per_image,
-    likelihoods.check_continuous_bernoulli_log_norm, latent_space.check_log_weight,
+    generative.check_sample_pixels,
+    generative.check_log_likelihood,
+    marginal.check_naive_estimator,
+    posterior.check_normalize_on_grid,
+    posterior.check_gaussian_log_density,
+    posterior.check_kl_on_grid,
+    elbo.check_iwae_bound,
+    reparameterization.check_reparameterize,
+    kl.check_kl,
+    training.check_negative_elbo_per_image,
+    likelihoods.check_continuous_bernoulli_log_norm,
+    latent_space.check_log_weight,
 ]
 
 
@@ -50,8 +67,9 @@ def test_name_mistake_names_the_matching_mistake_only():
 def test_name_mistake_skips_mistakes_that_are_not_finite():
     expected = torch.tensor([1.0])
     report = Report("demo")
-    assert not name_mistake(report, torch.tensor([float("inf")]), expected,
-                            [("overflow", torch.tensor([float("inf")]))])
+    assert not name_mistake(
+        report, torch.tensor([float("inf")]), expected, [("overflow", torch.tensor([float("inf")]))]
+    )
     assert report.passed
 
 
@@ -108,21 +126,32 @@ def test_check_again_names_a_size_written_into_the_code():
     from vae_core.exercises._report import check_again
 
     report = Report("demo")
-    assert not check_again(report, "three values", lambda v: v.reshape(2), (torch.ones(3),),
-                           torch.ones(3))
+    assert not check_again(
+        report, "three values", lambda v: v.reshape(2), (torch.ones(3),), torch.ones(3)
+    )
     assert "right on the first inputs, but for three values it raised" in report.problems[0]
     report = Report("demo")
-    assert not check_again(report, "three values", lambda v: v[:2], (torch.ones(3),),
-                           torch.ones(3))
+    assert not check_again(report, "three values", lambda v: v[:2], (torch.ones(3),), torch.ones(3))
     assert "do not write sizes" in report.problems[0] and "shape (2,)" in report.problems[0]
     report = Report("demo")
-    assert check_again(report, "three values", lambda v: v.clone(), (torch.ones(3),),
-                       torch.ones(3)) and report.passed
+    assert (
+        check_again(report, "three values", lambda v: v.clone(), (torch.ones(3),), torch.ones(3))
+        and report.passed
+    )
 
 
-ODD_ANSWERS = [1.0, "x", [1.0, 2.0], torch.tensor(1), torch.ones(3, dtype=torch.bool),
-               torch.zeros(3, dtype=torch.complex64), torch.ones(7, 7, 7),
-               torch.tensor(float("nan")), torch.zeros(0), torch.ones(2, dtype=torch.float16)]
+ODD_ANSWERS = [
+    1.0,
+    "x",
+    [1.0, 2.0],
+    torch.tensor(1),
+    torch.ones(3, dtype=torch.bool),
+    torch.zeros(3, dtype=torch.complex64),
+    torch.ones(7, 7, 7),
+    torch.tensor(float("nan")),
+    torch.zeros(0),
+    torch.ones(2, dtype=torch.float16),
+]
 
 
 @pytest.mark.parametrize("check", CHECKERS, ids=lambda c: c.__name__)

@@ -1,4 +1,5 @@
 """vae_core.likelihoods against mpmath, numerical integration and torch.distributions."""
+
 import math
 
 import mpmath
@@ -8,14 +9,36 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vae_core.likelihoods import (TAYLOR_CUTOFF, continuous_bernoulli_log_likelihood,
-                                  continuous_bernoulli_log_norm, continuous_bernoulli_mean,
-                                  grey_bce_missing_mass, log_likelihood)
+from vae_core.likelihoods import (
+    TAYLOR_CUTOFF,
+    continuous_bernoulli_log_likelihood,
+    continuous_bernoulli_log_norm,
+    continuous_bernoulli_mean,
+    grey_bce_missing_mass,
+    log_likelihood,
+)
 from vae_core.objective import bernoulli_log_likelihood
 
 mpmath.mp.dps = 40
-POINTS = [-60.0, -20.0, -3.0, -0.5, -TAYLOR_CUTOFF, -1e-3, -1e-7, 0.0, 1e-7, 1e-3,
-          TAYLOR_CUTOFF * (1 - 1e-9), TAYLOR_CUTOFF, 0.2, 1.0, 7.0, 30.0, 90.0]
+POINTS = [
+    -60.0,
+    -20.0,
+    -3.0,
+    -0.5,
+    -TAYLOR_CUTOFF,
+    -1e-3,
+    -1e-7,
+    0.0,
+    1e-7,
+    1e-3,
+    TAYLOR_CUTOFF * (1 - 1e-9),
+    TAYLOR_CUTOFF,
+    0.2,
+    1.0,
+    7.0,
+    30.0,
+    90.0,
+]
 
 
 def _log_norm_mp(l: float) -> float:
@@ -67,8 +90,10 @@ def test_log_norm_minimum_is_log_two_at_zero():
 def test_density_integrates_to_one(logit):
     x = torch.linspace(0, 1, 200001, dtype=torch.float64)
     logits = torch.full_like(x, logit)
-    density = torch.exp(-F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-                        + continuous_bernoulli_log_norm(logits))
+    density = torch.exp(
+        -F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        + continuous_bernoulli_log_norm(logits)
+    )
     assert torch.trapezoid(density, x).item() == pytest.approx(1.0, abs=1e-6)
 
 
@@ -87,8 +112,9 @@ def test_missing_mass_is_at_least_d_log_two():
     assert (missing <= -784 * math.log(2)).all()
 
 
-@pytest.mark.parametrize("dtype, limit, tol", [(torch.float64, 15.0, 1e-10),
-                                               (torch.float32, 5.0, 5e-5)])
+@pytest.mark.parametrize(
+    "dtype, limit, tol", [(torch.float64, 15.0, 1e-10), (torch.float32, 5.0, 5e-5)]
+)
 def test_log_likelihood_matches_torch_distributions(dtype, limit, tol):
     gen = torch.Generator().manual_seed(0)
     logits = (torch.rand(8, 50, generator=gen, dtype=torch.float64) * 2 - 1) * limit
@@ -109,8 +135,9 @@ def test_mean_matches_torch_and_integration():
     for l in logits.tolist():
         density = lambda x: mpmath.exp(l * x) * l / mpmath.expm1(l) if l else 1  # noqa: E731
         mean = float(mpmath.quad(lambda x: x * density(x), [0, 1]))
-        assert continuous_bernoulli_mean(torch.tensor(l, dtype=torch.float64)).item() == \
-            pytest.approx(mean, abs=1e-12)
+        assert continuous_bernoulli_mean(
+            torch.tensor(l, dtype=torch.float64)
+        ).item() == pytest.approx(mean, abs=1e-12)
 
 
 def test_stays_finite_where_torch_clamps():
@@ -126,8 +153,9 @@ def test_stays_finite_where_torch_clamps():
 def test_log_likelihood_dispatch_and_errors():
     logits, x = torch.zeros(2, 3), torch.full((2, 3), 0.25)
     assert torch.equal(log_likelihood("bernoulli", logits, x), bernoulli_log_likelihood(logits, x))
-    assert torch.allclose(log_likelihood("continuous-bernoulli", logits, x),
-                          torch.full((2,), 0.0))  # CB(1/2) is uniform: log density 0
+    assert torch.allclose(
+        log_likelihood("continuous-bernoulli", logits, x), torch.full((2,), 0.0)
+    )  # CB(1/2) is uniform: log density 0
     with pytest.raises(ValueError, match="likelihood must be one of"):
         log_likelihood("gaussian", logits, x)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):

@@ -1,4 +1,5 @@
 """Bounds against the truth: the linear-Gaussian model has exact log p(x) (Eq. 1) and p(z|x) (Eq. 2)."""
+
 from __future__ import annotations
 
 import torch
@@ -32,8 +33,7 @@ def test_posterior_is_bayes_rule():
     torch.testing.assert_close(MultivariateNormal(mean, cov).log_prob(z), bayes)
 
 
-@given(seed=st.integers(0, 2**31 - 1), latent_dim=st.integers(1, 4),
-       noise_std=st.floats(0.2, 2.0))
+@given(seed=st.integers(0, 2**31 - 1), latent_dim=st.integers(1, 4), noise_std=st.floats(0.2, 2.0))
 def test_elbo_below_log_px_and_gap_is_kl_to_posterior(seed, latent_dim, noise_std):
     model, x, g = _problem(seed, latent_dim=latent_dim, noise_std=noise_std)
     q_mean, q_cov = _random_q(g, x.shape[0], latent_dim)
@@ -51,11 +51,16 @@ def test_elbo_equals_log_px_at_the_exact_posterior(seed, latent_dim):
     model, x, _ = _problem(seed, latent_dim=latent_dim)
     mean, cov = model.posterior(x)
     torch.testing.assert_close(model.elbo(x, mean, cov), model.log_marginal(x), rtol=0, atol=1e-8)
-    torch.testing.assert_close(model.kl_to_posterior(x, mean, cov),
-                               torch.zeros(x.shape[0], dtype=torch.float64), rtol=0, atol=1e-8)
+    torch.testing.assert_close(
+        model.kl_to_posterior(x, mean, cov),
+        torch.zeros(x.shape[0], dtype=torch.float64),
+        rtol=0,
+        atol=1e-8,
+    )
     # With q = p(z|x) every importance weight equals p(x): the IWAE bound is exact for any K.
-    torch.testing.assert_close(model.iwae_bound(x, mean, cov, 3), model.log_marginal(x),
-                               rtol=0, atol=1e-8)
+    torch.testing.assert_close(
+        model.iwae_bound(x, mean, cov, 3), model.log_marginal(x), rtol=0, atol=1e-8
+    )
 
 
 def test_one_sample_iwae_averages_to_the_elbo():

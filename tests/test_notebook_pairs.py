@@ -3,6 +3,7 @@
 jupytext's `--sync` picks the newer file by timestamp, which is arbitrary in a fresh clone, so the
 pairing is checked by content: same cell types and sources, in the same order.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,9 +65,14 @@ def test_install_cell_points_at_the_repository(md):
     assert code, f"{md.name} has no code cells"
     first = code[0]
     found = INSTALL.search(first.source)
-    assert found, f"{md.name}: the first code cell must install vae_core when absent:\n{first.source}"
+    assert found, (
+        f"{md.name}: the first code cell must install vae_core when absent:\n{first.source}"
+    )
     assert found["url"].rstrip("/") == url, (
-        f"{md.name} installs from {found['url']}, but _config.yml's repository.url is {url}")
+        f"{md.name} installs from {found['url']}, but _config.yml's repository.url is {url}"
+    )
     assert "import vae_core" in first.source and "except ImportError" in first.source
     assert "requirements.txt" not in first.source.replace("never requirements.txt", "")
-    assert "hide-input" in first.metadata.get("tags", []), f"{md.name}: tag the install cell hide-input"
+    assert "hide-input" in first.metadata.get("tags", []), (
+        f"{md.name}: tag the install cell hide-input"
+    )

@@ -1,20 +1,29 @@
 """Eqs. (8)-(11): the closed-form KL, the Bernoulli likelihood and the ELBO's two terms."""
+
 from __future__ import annotations
 
 import math
 
 import torch
-
-import vae_core
 from hypothesis import given
 from hypothesis import strategies as st
 from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
-from vae_core import (bernoulli_log_likelihood, elbo, gaussian_log_density, kl_closed_form,
-                      kl_monte_carlo, log_weights, reparameterize, standard_normal_log_density)
+import vae_core
+from vae_core import (
+    bernoulli_log_likelihood,
+    elbo,
+    gaussian_log_density,
+    kl_closed_form,
+    kl_monte_carlo,
+    log_weights,
+    reparameterize,
+    standard_normal_log_density,
+)
 
 shapes = st.lists(st.integers(1, 4), min_size=0, max_size=2).flatmap(
-    lambda lead: st.integers(1, 6).map(lambda z: (*lead, z)))
+    lambda lead: st.integers(1, 6).map(lambda z: (*lead, z))
+)
 
 
 def _gaussian(shape, seed, scale):
@@ -80,8 +89,9 @@ def test_bernoulli_log_likelihood_is_stable_for_large_logits():
 def test_bernoulli_log_likelihood_accepts_grey_pixels():
     logits = torch.zeros(2, 4)
     x = torch.full((2, 4), 0.25)
-    torch.testing.assert_close(bernoulli_log_likelihood(logits, x),
-                               torch.full((2,), 4 * math.log(0.5)))
+    torch.testing.assert_close(
+        bernoulli_log_likelihood(logits, x), torch.full((2,), 4 * math.log(0.5))
+    )
 
 
 def test_reparameterize_with_given_eps():
@@ -108,8 +118,9 @@ def test_mean_log_weight_is_the_elbo(tiny_model, binary_batch):
     """E_q[log p(x, z) - log q(z|x)] is the ELBO of Eq. (8)."""
     with torch.no_grad():
         log_w = log_weights(tiny_model, binary_batch, 1000, torch.Generator().manual_seed(0))
-        terms = elbo(tiny_model, binary_batch.repeat(1000, 1),
-                     generator=torch.Generator().manual_seed(1))
+        terms = elbo(
+            tiny_model, binary_batch.repeat(1000, 1), generator=torch.Generator().manual_seed(1)
+        )
     per_image = terms.elbo.reshape(1000, 8)
     gap = log_w.mean(0) - per_image.mean(0)
     stderr = (log_w.var(0) / 1000 + per_image.var(0) / 1000).sqrt()
@@ -119,11 +130,14 @@ def test_mean_log_weight_is_the_elbo(tiny_model, binary_batch):
 def test_closed_form_kl_keeps_its_relative_precision_near_the_prior():
     """float32, q within 1e-4..1e-2 of the prior in log-variance: the textbook form
     1 + logvar - exp(logvar) cancels; the package's form stays within 1e-5 relative."""
-    logvar64 = torch.logspace(-6, -2, 50, dtype=torch.float64) * torch.tensor([1.0, -1.0]).repeat(25)
+    logvar64 = torch.logspace(-6, -2, 50, dtype=torch.float64) * torch.tensor([1.0, -1.0]).repeat(
+        25
+    )
     mu64 = torch.zeros_like(logvar64)
     exact = 0.5 * (torch.expm1(logvar64) - logvar64)  # per dimension, float64 reference
-    ours = torch.stack([vae_core.kl_closed_form(m[None].float(), v[None].float())
-                        for m, v in zip(mu64, logvar64)]).double()
+    ours = torch.stack(
+        [vae_core.kl_closed_form(m[None].float(), v[None].float()) for m, v in zip(mu64, logvar64)]
+    ).double()
     lv = logvar64.float()
     textbook = (-0.5 * (1 + lv - lv.exp())).double()
     rel_ours = ((ours - exact).abs() / exact).max().item()
@@ -133,8 +147,9 @@ def test_closed_form_kl_keeps_its_relative_precision_near_the_prior():
 
 
 def test_stable_kl_has_finite_gradients_everywhere():
-    logvar = torch.tensor([-80.0, -1.0, -0.1, -1e-8, 0.0, 1e-8, 0.05, 0.1, 3.0, 80.0],
-                          requires_grad=True)
+    logvar = torch.tensor(
+        [-80.0, -1.0, -0.1, -1e-8, 0.0, 1e-8, 0.05, 0.1, 3.0, 80.0], requires_grad=True
+    )
     mu = torch.zeros_like(logvar, requires_grad=True)
     kl = vae_core.kl_closed_form(mu[:, None], logvar[:, None]).sum()
     kl.backward()

@@ -1,4 +1,5 @@
 """The shipped models: present, verified by SHA-256 on load, and described by their cards."""
+
 import hashlib
 import shutil
 

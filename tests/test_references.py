@@ -4,6 +4,7 @@ The chapters cite in plain text ("Burda et al. (2016)", "(Kingma & Welling, 2014
 read the same in Colab; this test matches those citations to `book/references.bib` by the first
 author's surname and the year.
 """
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,26 @@ CITATION = re.compile(
     rf"|,\s+{SURNAME}(?:,?\s+(?:&|and)\s+{SURNAME})+)?"
     r",?\s+\(?((?:18|19|20)\d\d)[a-z]?\b"
 )
-NOT_AUTHORS = {"Table", "Figure", "Section", "Chapter", "Appendix", "Eq", "November", "December",
-               "January", "MNIST", "Python", "PyTorch", "In", "Since", "By", "From", "As", "Of"}
+NOT_AUTHORS = {
+    "Table",
+    "Figure",
+    "Section",
+    "Chapter",
+    "Appendix",
+    "Eq",
+    "November",
+    "December",
+    "January",
+    "MNIST",
+    "Python",
+    "PyTorch",
+    "In",
+    "Since",
+    "By",
+    "From",
+    "As",
+    "Of",
+}
 
 
 def bib_entries() -> dict[str, tuple[str, str]]:

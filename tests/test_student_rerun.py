@@ -5,6 +5,7 @@ instead of 20,000, so its sentence about the Monte Carlo scatter no longer holds
 reader's run (VAE_BOOK_STRICT unset) every cell completes and the failed claim prints a note;
 in the book's strict mode the same change fails.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,8 +37,12 @@ def run(notebook, strict: bool):
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        NotebookClient(notebook, timeout=600, kernel_name="python3",
-                       resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
+        NotebookClient(
+            notebook,
+            timeout=600,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(CHAPTER.parent)}},
+        ).execute()
     finally:
         for k, v in saved.items():
             if v is None:
@@ -48,8 +53,13 @@ def run(notebook, strict: bool):
 
 
 def printed(notebook) -> str:
-    return "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                   for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+    return "".join(
+        out.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream"
+    )
 
 
 def test_a_readers_changed_run_completes_with_a_note():
@@ -57,8 +67,9 @@ def test_a_readers_changed_run_completes_with_a_note():
     text = printed(notebook)
     assert "Note: the text says" in text
     assert "Monte Carlo" in text.split("Note: the text says", 1)[1][:300]
-    errors = [o for c in notebook.cells for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+    errors = [
+        o for c in notebook.cells for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert errors == []
 
 

@@ -1,4 +1,5 @@
 """Training on real MNIST: it learns, it is reproducible, it resumes exactly, it fails safely."""
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,9 @@ def test_short_real_training_lowers_the_negative_elbo(mnist_train, mnist_test):
     model = _model(config=VAEConfig())
     test_x = mnist_test.binarized(seed=0)[:1000]
     before = train.evaluate(model, test_x, num_samples=10)
-    history = _fit(model, mnist_train.subset(20000), mnist_test, epochs=2, eval_samples=10,
-                   eval_images=1000)
+    history = _fit(
+        model, mnist_train.subset(20000), mnist_test, epochs=2, eval_samples=10, eval_images=1000
+    )
     assert -before.elbo > 500
     losses = history.column("loss")
     assert losses[1] < losses[0]
@@ -65,7 +67,9 @@ def test_same_seed_gives_the_same_history_twice(small_train, small_test):
     for _ in range(2):
         model = _model()
         h = _fit(model, small_train, small_test, epochs=2, seed=3, eval_samples=5, eval_images=50)
-        runs.append((h.column("reconstruction"), h.column("kl"), h.column("test_elbo"), _state(model)))
+        runs.append(
+            (h.column("reconstruction"), h.column("kl"), h.column("test_elbo"), _state(model))
+        )
     assert runs[0][:3] == runs[1][:3]
     assert _same(runs[0][3], runs[1][3])
     other = _fit(_model(), small_train, epochs=1, seed=4)
@@ -82,8 +86,15 @@ def test_resume_continues_the_same_run_exactly(tmp_path, small_train, small_test
     first = _fit(_model(), small_train, small_test, epochs=2, checkpoint_path=path, **kwargs)
     assert len(first.records) == 2
     resumed_model = _model(seed=123)  # different initial weights: all must come from the file
-    resumed = _fit(resumed_model, small_train, small_test, epochs=2, resume=path,
-                   checkpoint_path=path, **kwargs)
+    resumed = _fit(
+        resumed_model,
+        small_train,
+        small_test,
+        epochs=2,
+        resume=path,
+        checkpoint_path=path,
+        **kwargs,
+    )
 
     assert [r.epoch for r in resumed.records] == [1, 2, 3, 4]
     for name in ("reconstruction", "kl", "test_elbo", "test_log_px"):
@@ -110,12 +121,15 @@ def _nan_at(monkeypatch, epoch_step, snapshots, model):
     monkeypatch.setattr(train, "step_loss", patched)
 
 
-def test_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_weights(monkeypatch,
-                                                                               small_train):
+def test_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_weights(
+    monkeypatch, small_train
+):
     model, snapshots = _model(), []
     steps_per_epoch = math.ceil(len(small_train) / 128)  # 8
     _nan_at(monkeypatch, steps_per_epoch + 4, snapshots, model)  # epoch 2, step index 3
-    with pytest.raises(TrainingDiverged, match=r"loss became non-finite at epoch 2, step 3") as info:
+    with pytest.raises(
+        TrainingDiverged, match=r"loss became non-finite at epoch 2, step 3"
+    ) as info:
         _fit(model, small_train, epochs=3)
     assert info.value.epoch == 2 and info.value.step == 3
     assert len(info.value.history.records) == 1  # epoch 1 completed

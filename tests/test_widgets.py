@@ -2,6 +2,7 @@
 the weights cache, the committed JavaScript bundle (fresh from its sources, shipped in the
 package), and the JavaScript decoder (the bundle, run under Node) against the PyTorch decoder on
 random latent points. The JavaScript's own unit tests are in tests/js (`npm test`)."""
+
 from __future__ import annotations
 
 import gc
@@ -16,10 +17,21 @@ import torch
 from torch import nn
 
 from vae_core import VAE, VAEConfig
-from vae_core.widgets import (DecoderExportError, Interpolation, LatentPlane, LatentTraversal,
-                              PosteriorView, decoder_weights, export_decoder, forward, page_weight,
-                              payload_error, plane_extent, unpack)
-from vae_core.widgets.latent import ESM, HERE, _SHARED
+from vae_core.widgets import (
+    DecoderExportError,
+    Interpolation,
+    LatentPlane,
+    LatentTraversal,
+    PosteriorView,
+    decoder_weights,
+    export_decoder,
+    forward,
+    page_weight,
+    payload_error,
+    plane_extent,
+    unpack,
+)
+from vae_core.widgets.latent import _SHARED, ESM, HERE
 
 # Stated tolerances. float16 keeps 11 significant bits. On the shipped decoders, at z ~ N(0, 4I),
 # the pixel probabilities move by up to ~0.005 (mnist-z2, whose logits reach several hundred) and
@@ -82,12 +94,15 @@ def test_payload_is_compact():
     assert len(export_decoder(model)["data"]) <= 4 * (2 * n_params) // 3 + 4  # base64 of 2 B each
 
 
-@pytest.mark.parametrize("bad", [
-    nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 784)),
-    nn.Sequential(nn.Linear(2, 8), nn.Linear(8, 784)),
-    nn.Sequential(nn.Linear(2, 8), nn.ReLU()),
-    nn.Linear(2, 784),
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        nn.Sequential(nn.Linear(2, 8), nn.Tanh(), nn.Linear(8, 784)),
+        nn.Sequential(nn.Linear(2, 8), nn.Linear(8, 784)),
+        nn.Sequential(nn.Linear(2, 8), nn.ReLU()),
+        nn.Linear(2, 784),
+    ],
+)
 def test_unexportable_decoder_is_refused_plainly(bad):
     with pytest.raises(DecoderExportError, match="Linear"):
         export_decoder(bad)
@@ -110,6 +125,7 @@ def test_fallback_decodes_in_python():
     assert widget.decoder is None and "Tanh" in widget.fallback
     widget._request = {"seq": 7, "z": [[0.0, 0.0], [1.0, -1.0]]}
     import base64
+
     logits = np.frombuffer(base64.b64decode(widget._reply["logits"]), "<f4").reshape(2, 784)
     want = model.decoder(torch.tensor([[0.0, 0.0], [1.0, -1.0]])).detach().numpy()
     assert widget._reply["seq"] == 7 and np.allclose(logits, want, atol=1e-6)
@@ -118,9 +134,11 @@ def test_fallback_decodes_in_python():
 def test_widgets_build_and_share_one_decoder():
     model = small_model(2)
     images, labels = fake_digits()
-    views = [LatentPlane(model, images, labels, n_points=30),
-             PosteriorView(model, images, labels, digit_indices=[0], resolution=21),
-             Interpolation(model, images, labels)]
+    views = [
+        LatentPlane(model, images, labels, n_points=30),
+        PosteriorView(model, images, labels, digit_indices=[0], resolution=21),
+        Interpolation(model, images, labels),
+    ]
     assert len({v.decoder.model_id for v in views}) == 1
     assert views[0].z == views[0].digits[0]["mu"]
     assert views[1].posteriors[0]["n"] == 21
@@ -146,8 +164,9 @@ def test_retrained_model_gets_fresh_weights():
 def run_node(tmp_path, script: str) -> str:
     shutil.copy(HERE / "widgets.bundle.js", tmp_path / "widgets.bundle.mjs")
     (tmp_path / "run.mjs").write_text(textwrap.dedent(script))
-    done = subprocess.run([NODE, str(tmp_path / "run.mjs")], capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path)
+    done = subprocess.run(
+        [NODE, str(tmp_path / "run.mjs")], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -160,13 +179,16 @@ def test_javascript_decoder_agrees_with_pytorch(tmp_path, node, latent_dim, hidd
     z = torch.randn(64, latent_dim, generator=gen) * 2  # (P, Z) random latent points
     (tmp_path / "payload.json").write_text(json.dumps(payload))
     (tmp_path / "z.json").write_text(json.dumps(z.tolist()))
-    out = run_node(tmp_path, """
+    out = run_node(
+        tmp_path,
+        """
         import { readFileSync } from "node:fs";
         import { loadDecoder, decodeLogits } from "./widgets.bundle.mjs";
         const net = loadDecoder(JSON.parse(readFileSync("payload.json", "utf8")));
         const zs = JSON.parse(readFileSync("z.json", "utf8"));
         console.log(JSON.stringify(zs.map((z) => Array.from(decodeLogits(net, z)))));
-    """)
+    """,
+    )
     js = np.array(json.loads(out))  # (P, D)
     with torch.no_grad():
         torch_logits = model.decoder(z).double().numpy()
@@ -177,37 +199,47 @@ def test_javascript_decoder_agrees_with_pytorch(tmp_path, node, latent_dim, hidd
 
 def test_javascript_log_densities_agree_with_vae_core(tmp_path, node):
     from vae_core import bernoulli_log_likelihood, gaussian_log_density, standard_normal_log_density
+
     gen = torch.Generator().manual_seed(2)
     logits, x = torch.randn(784, generator=gen) * 5, (torch.rand(784, generator=gen) > 0.5).float()
     z, mu, logvar = (torch.randn(3, generator=gen) for _ in range(3))
     data = {k: v.tolist() for k, v in dict(logits=logits, x=x, z=z, mu=mu, logvar=logvar).items()}
     (tmp_path / "data.json").write_text(json.dumps(data))
-    out = run_node(tmp_path, """
+    out = run_node(
+        tmp_path,
+        """
         import { readFileSync } from "node:fs";
         import * as dec from "./widgets.bundle.mjs";
         const d = JSON.parse(readFileSync("data.json", "utf8"));
         console.log(JSON.stringify([dec.bernoulliLogLikelihood(d.logits, d.x),
           dec.standardNormalLogDensity(d.z), dec.gaussianLogDensity(d.z, d.mu, d.logvar)]));
-    """)
+    """,
+    )
     got = json.loads(out)
-    want = [float(bernoulli_log_likelihood(logits, x)), float(standard_normal_log_density(z)),
-            float(gaussian_log_density(z, mu, logvar))]
+    want = [
+        float(bernoulli_log_likelihood(logits, x)),
+        float(standard_normal_log_density(z)),
+        float(gaussian_log_density(z, mu, logvar)),
+    ]
     assert np.allclose(got, want, rtol=1e-5, atol=1e-4), (got, want)
 
 
 def test_widget_module_parses_and_exports_the_front_end(tmp_path, node):
     (tmp_path / "widget.mjs").write_text(ESM)
-    out = run_node(tmp_path, """
+    out = run_node(
+        tmp_path,
+        """
         const mod = await import("./widget.mjs");
         console.log(JSON.stringify([typeof mod.default.render, typeof mod.render,
                                     typeof mod.loadDecoder]));
-    """)
+    """,
+    )
     # anywidget takes the default export; a named `render` would switch it to its legacy API.
     assert json.loads(out) == ["function", "undefined", "function"]
 
 
 def test_python_loads_the_committed_bundle():
-    assert ESM == (HERE / "widgets.bundle.js").read_text(encoding="utf-8")
+    assert (HERE / "widgets.bundle.js").read_text(encoding="utf-8") == ESM
     assert ESM.startswith("// GENERATED FILE, DO NOT EDIT.")
     for name in ("decoder.js", "encoding.js", "plane.js", "readouts.js", "widgets.js"):
         assert f"// vae_core/widgets/src/{name}" in ESM, f"src/{name} is not in the bundle"
@@ -217,18 +249,25 @@ def test_committed_bundle_is_a_fresh_build(node):
     """The bundle is generated (`npm run build`); it must equal a build of today's sources."""
     if not (REPO / "node_modules" / "esbuild").is_dir():
         pytest.fail("esbuild is missing: run `npm ci` (make setup-js / make assets do)")
-    done = subprocess.run([node, "esbuild.config.mjs", "--check"], cwd=REPO, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [node, "esbuild.config.mjs", "--check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr + done.stdout
 
 
 def test_package_data_ships_the_front_end():
     """A `pip install git+...` (Colab: no npm) must get the bundle and the CSS."""
     import fnmatch
+
     import tomllib
 
     patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "package-data"]["vae_core"]
+        "package-data"
+    ]["vae_core"]
     for needed in ("widgets/widgets.bundle.js", "widgets/widgets.css"):
         assert (REPO / "vae_core" / needed).is_file()
         assert any(fnmatch.fnmatch(needed, p) for p in patterns), (needed, patterns)
@@ -238,12 +277,15 @@ def test_log_weight_exercise_checker():
     from vae_core.exercises import latent_space
 
     def right(logits, x, z, mu, logvar):
-        from vae_core import bernoulli_log_likelihood as lik, gaussian_log_density as q
+        from vae_core import bernoulli_log_likelihood as lik
+        from vae_core import gaussian_log_density as q
         from vae_core import standard_normal_log_density as prior
+
         return lik(logits, x) + prior(z) - q(z, mu, logvar)
 
     def no_prior(logits, x, z, mu, logvar):
         from vae_core import standard_normal_log_density
+
         return right(logits, x, z, mu, logvar) - standard_normal_log_density(z)
 
     assert latent_space.check_log_weight(right).passed
@@ -261,7 +303,8 @@ def test_shipped_models_in_javascript_within_one_gray_level(node, name):
     from vae_core.widgets.node import node_decode
 
     assert name in pretrained.available(), (
-        f"{name} weights are missing; regenerate them with python -m vae_core.pretrained")
+        f"{name} weights are missing; regenerate them with python -m vae_core.pretrained"
+    )
     model, _ = pretrained.load_pretrained(name)
     payload = export_decoder(model)
     err = payload_error(model, payload, points=1000)
@@ -327,14 +370,23 @@ def _bad_arguments():
         ("model", TypeError, lambda: LatentTraversal(m20.decoder, images, labels)),
         ("span", ValueError, lambda: LatentTraversal(m20, images, labels, span=-3.0)),
         ("span", ValueError, lambda: LatentTraversal(m20, images, labels, span=0)),
-        ("activity_images", ValueError,
-         lambda: LatentTraversal(m20, images, labels, activity_images=0)),
-        ("digit_indices", ValueError,
-         lambda: LatentTraversal(m20, images, labels, digit_indices=[3, 400])),
+        (
+            "activity_images",
+            ValueError,
+            lambda: LatentTraversal(m20, images, labels, activity_images=0),
+        ),
+        (
+            "digit_indices",
+            ValueError,
+            lambda: LatentTraversal(m20, images, labels, digit_indices=[3, 400]),
+        ),
         ("digit_indices", ValueError, lambda: Interpolation(m20, images, labels, digit_indices=[])),
         ("digit", ValueError, lambda: LatentTraversal(m20, images, labels, digit=10)),
-        ("resolution", ValueError,
-         lambda: PosteriorView(m2, images, labels, digit_indices=[0], resolution=1)),
+        (
+            "resolution",
+            ValueError,
+            lambda: PosteriorView(m2, images, labels, digit_indices=[0], resolution=1),
+        ),
         ("steps", ValueError, lambda: Interpolation(m20, images, labels, steps=1)),
         ("t", ValueError, lambda: Interpolation(m20, images, labels, t=1.5)),
         ("b", ValueError, lambda: Interpolation(m20, images, labels, b=12)),

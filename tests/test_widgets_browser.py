@@ -17,6 +17,7 @@ needs no book build (`-k harness`).
 The page comes from test_book.build_book (one `jupyter-book build . -W --keep-going` per session,
 shared with test_site_browser.py), or from $VAE_BOOK_HTML when that points at a built site.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,10 +37,19 @@ playwright_sync = pytest.importorskip("playwright.sync_api")
 REPO = Path(__file__).resolve().parents[1]
 PAGE = "notebooks/10_latent_space.html"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-KNOWN_CONSOLE_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",
-                        "Got invalid theme mode")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+KNOWN_CONSOLE_ERRORS = (
+    "Identifier 'THEBE_JS_URL' has already been declared",
+    "Got invalid theme mode",
+)
 BUNDLE_JS = (REPO / "vae_core" / "widgets" / "widgets.bundle.js").read_text()  # what widgets run
 
 
@@ -95,8 +105,10 @@ class Page:
 
         def route(r):
             host = urlparse(r.request.url).hostname
-            if r.request.url.startswith(("http://", "https://", "ws://", "wss://")) \
-                    and host != "127.0.0.1":
+            if (
+                r.request.url.startswith(("http://", "https://", "ws://", "wss://"))
+                and host != "127.0.0.1"
+            ):
                 self.outside.append(r.request.url)
                 return r.abort()
             return r.continue_()
@@ -105,11 +117,18 @@ class Page:
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
-        self.page.on("requestfailed", lambda r: self.errors.append(f"failed: {r.url}")
-                     if urlparse(r.url).hostname == "127.0.0.1" else None)
+        self.page.on(
+            "requestfailed",
+            lambda r: (
+                self.errors.append(f"failed: {r.url}")
+                if urlparse(r.url).hostname == "127.0.0.1"
+                else None
+            ),
+        )
         self.page.goto(f"{server}/{path}", wait_until="load")
         self.page.wait_for_function(
-            "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=60_000)
+            "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=60_000
+        )
 
     def widget(self, selector: str):
         return self.page.locator(".vae-widget", has=self.page.locator(selector))
@@ -131,7 +150,8 @@ def chapter(browser, server):
 def snapshot(widget) -> tuple[str, str]:
     """(pixels of the big decoded image, readout text) of one widget."""
     pixels = widget.locator("canvas.vae-digit").first.evaluate(
-        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).join(',')")
+        "c => Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data).join(',')"
+    )
     return pixels, widget.locator("output.vae-readout").inner_text()
 
 
@@ -177,6 +197,7 @@ main {{ max-width: 730px; margin: 0 auto; padding: 0 16px; }} .spacer {{ height:
 def write_harness(root: Path) -> Path:
     """A static page with one widget of each kind for the shipped models and random digits."""
     import torch
+
     from vae_core import pretrained
     from vae_core.widgets import Interpolation, LatentPlane, LatentTraversal, PosteriorView
 
@@ -186,17 +207,20 @@ def write_harness(root: Path) -> Path:
     gen = torch.Generator().manual_seed(0)
     images = (torch.rand(200, 784, generator=gen) > 0.8).float()  # (N, D)
     labels = torch.arange(200) % 10
-    views = [LatentPlane(model2, images, labels, n_points=200),
-             PosteriorView(model2, images, labels, digit_indices=[0, 1], resolution=41),
-             LatentTraversal(model20, images, labels, activity_images=200),
-             Interpolation(model20, images, labels)]
+    views = [
+        LatentPlane(model2, images, labels, n_points=200),
+        PosteriorView(model2, images, labels, digit_indices=[0, 1], resolution=41),
+        LatentTraversal(model20, images, labels, activity_images=200),
+        Interpolation(model20, images, labels),
+    ]
     models = {}
     for v in views:
         models[v.model_id] = v.get_state()
         models[v.decoder.model_id] = v.decoder.get_state()
     root.mkdir(parents=True, exist_ok=True)
-    (root / "state.json").write_text(json.dumps({"models": models,
-                                                 "views": [v.model_id for v in views]}))
+    (root / "state.json").write_text(
+        json.dumps({"models": models, "views": [v.model_id for v in views]})
+    )
     (root / "harness.js").write_text(HARNESS_SHIM)
     (root / "index.html").write_text(HARNESS_HTML.format())
     for name in ("widgets.bundle.js", "widgets.css"):
@@ -205,15 +229,27 @@ def write_harness(root: Path) -> Path:
     esbuild = REPO / "node_modules" / ".bin" / "esbuild"
     if not esbuild.is_file():
         pytest.fail("node_modules missing: run `npm ci` (make assets does)")
-    subprocess.run([str(esbuild), "--bundle", "--format=esm", "--log-level=warning",
-                    f"--outfile={root / 'lumino.js'}"], cwd=REPO, check=True, timeout=60,
-                   input='export { CommandRegistry } from "@lumino/commands";', text=True)
+    subprocess.run(
+        [
+            str(esbuild),
+            "--bundle",
+            "--format=esm",
+            "--log-level=warning",
+            f"--outfile={root / 'lumino.js'}",
+        ],
+        cwd=REPO,
+        check=True,
+        timeout=60,
+        input='export { CommandRegistry } from "@lumino/commands";',
+        text=True,
+    )
     return root
 
 
 def test_all_four_widgets_render_from_browser_weights(chapter):
-    modes = chapter.page.eval_on_selector_all(".vae-widget[data-ready]",
-                                              "els => els.map(e => e.dataset.ready)")
+    modes = chapter.page.eval_on_selector_all(
+        ".vae-widget[data-ready]", "els => els.map(e => e.dataset.ready)"
+    )
     assert modes == ["browser"] * len(modes) and len(modes) == 4
     for selector in ("canvas.vae-plane", "input[type=range]", "select"):
         for node in chapter.page.locator(f".vae-widget {selector}").all():
@@ -284,8 +320,9 @@ def test_interpolation_slider_and_pickers(chapter):
 
 
 def test_touch_tap_moves_the_point(browser, server):
-    page = Page(browser, server, has_touch=True, is_mobile=True,
-                viewport={"width": 420, "height": 900})
+    page = Page(
+        browser, server, has_touch=True, is_mobile=True, viewport={"width": 420, "height": 900}
+    )
     try:
         widget = page.widget("canvas.vae-plane").first
         plane = widget.locator("canvas.vae-plane")
@@ -308,10 +345,14 @@ def test_no_network_and_clean_console(chapter):
 
 
 def test_measure_decode_time_and_page_weight(chapter, capsys):
-    state = json.loads(chapter.page.locator(
-        "script[type='application/vnd.jupyter.widget-state+json']").first.inner_text())["state"]
-    payloads = {mid: m["state"]["payload"] for mid, m in state.items()
-                if "payload" in m.get("state", {})}
+    state = json.loads(
+        chapter.page.locator(
+            "script[type='application/vnd.jupyter.widget-state+json']"
+        ).first.inner_text()
+    )["state"]
+    payloads = {
+        mid: m["state"]["payload"] for mid, m in state.items() if "payload" in m.get("state", {})
+    }
     timing = chapter.page.evaluate(
         """async ([source, payloads]) => {
             const url = URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
@@ -323,20 +364,28 @@ def test_measure_decode_time_and_page_weight(chapter, capsys):
               out[`Z=${net.Z}`] = dec.timeDecode(net, 500, 7);
             }
             return out;
-        }""", [BUNDLE_JS, list(payloads.values())])
+        }""",
+        [BUNDLE_JS, list(payloads.values())],
+    )
     sizes = {}
-    for mid, m in state.items():
+    for m in state.values():
         s = m.get("state", {})
         size = len(json.dumps(m, separators=(",", ":")))
-        name = {"plane": "LatentPlane", "posterior": "PosteriorView", "traversal":
-                "LatentTraversal", "interpolation": "Interpolation"}.get(s.get("kind"))
+        name = {
+            "plane": "LatentPlane",
+            "posterior": "PosteriorView",
+            "traversal": "LatentTraversal",
+            "interpolation": "Interpolation",
+        }.get(s.get("kind"))
         if "payload" in s:
             name = f"DecoderWeights Z={s['payload']['layers'][0]['n_in']}"
         if name:
             sizes[name] = size
     with capsys.disabled():
-        print("\n[widgets] decode time per image in chromium (median, ms):",
-              {k: round(v, 4) for k, v in timing.items()})
+        print(
+            "\n[widgets] decode time per image in chromium (median, ms):",
+            {k: round(v, 4) for k, v in timing.items()},
+        )
         print("[widgets] embedded state per widget (bytes, uncompressed):", sizes)
     assert len(timing) == 2 and all(v < 5 for v in timing.values())  # target < 1 ms; load varies
     assert set(sizes) >= {"LatentPlane", "PosteriorView", "LatentTraversal", "Interpolation"}
@@ -344,8 +393,12 @@ def test_measure_decode_time_and_page_weight(chapter, capsys):
 
 # ---- instruments: size, touch, contrast, keys, axes (on the book page and on our own page) ----
 
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 2,
+}
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 
 
@@ -387,8 +440,9 @@ def touch_path(page, points) -> None:
     (x, y), rest = points[0], points[1:]
     cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
     for x, y in rest:
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove",
-                                              "touchPoints": [{"x": x, "y": y}]})
+        cdp.send(
+            "Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]}
+        )
     cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     page.page.wait_for_timeout(400)  # let a scroll finish
     settle(page.page)
@@ -425,7 +479,8 @@ def test_sliders_and_planes_let_vertical_swipes_through(open_page):
     page = open_page(**PHONE)
     actions = page.page.eval_on_selector_all(
         ".vae-widget input[type=range], .vae-widget canvas.vae-plane",
-        "els => els.map(e => getComputedStyle(e).touchAction)")
+        "els => els.map(e => getComputedStyle(e).touchAction)",
+    )
     assert len(actions) == 23 and all("pan-y" in a for a in actions), actions
 
 
@@ -437,8 +492,9 @@ def test_vertical_swipe_on_a_slider_scrolls_the_page_not_the_slider(open_page):
     settle(page.page)
     box = slider.bounding_box()
     before, value, top = snapshot(widget), slider.input_value(), page.page.evaluate("scrollY")
-    touch_path(page, vertical_swipe(box["x"] + 0.85 * box["width"],
-                                    box["y"] + box["height"] / 2, -200))
+    touch_path(
+        page, vertical_swipe(box["x"] + 0.85 * box["width"], box["y"] + box["height"] / 2, -200)
+    )
     assert page.page.evaluate("scrollY") > top + 50, "the page did not scroll"
     assert slider.input_value() == value and snapshot(widget) == before, "the slider moved"
     box = slider.bounding_box()  # a sideways drag still moves it
@@ -459,8 +515,9 @@ def test_plane_lets_the_page_scroll_and_the_point_be_dragged(open_page):
     settle(page.page)
     tapped, top = snapshot(widget), page.page.evaluate("scrollY")
     # a swipe that starts away from the point scrolls the page and leaves z alone
-    touch_path(page, vertical_swipe(box["x"] + 0.9 * box["width"],
-                                    box["y"] + 0.85 * box["height"], -150))
+    touch_path(
+        page, vertical_swipe(box["x"] + 0.9 * box["width"], box["y"] + 0.85 * box["height"], -150)
+    )
     assert page.page.evaluate("scrollY") > top + 50, "the plane trapped the page scroll"
     assert snapshot(widget) == tapped
     # a drag that starts on the point moves it, even vertically, and does not scroll
@@ -531,13 +588,16 @@ def test_every_control_tells_lumino_to_leave_its_keys_alone(open_page):
     page = open_page(**DESKTOP)
     found = page.page.eval_on_selector_all(
         ".vae-widget canvas[tabindex], .vae-widget input, .vae-widget select, .vae-widget button",
-        "els => els.map(e => e.closest('[data-lm-suppress-shortcuts]') !== null)")
+        "els => els.map(e => e.closest('[data-lm-suppress-shortcuts]') !== null)",
+    )
     assert len(found) >= 26 and all(found)
 
 
 def test_plane_axes_have_tick_labels_in_the_margins(open_page):
     page = open_page(**DESKTOP)
-    inked = page.page.eval_on_selector_all("canvas.vae-plane", """els => els.map(c => {
+    inked = page.page.eval_on_selector_all(
+        "canvas.vae-plane",
+        """els => els.map(c => {
         const ctx = c.getContext('2d'), s = c.width / c.getBoundingClientRect().width;
         const ink = (x, y, w, h) => {
           const d = ctx.getImageData(x * s, y * s, w * s, h * s).data, bg = d.slice(0, 3);
@@ -549,7 +609,8 @@ def test_plane_axes_have_tick_labels_in_the_margins(open_page):
         };
         const w = c.getBoundingClientRect().width;
         return { below: ink(0, w - 50, w, 50), left: ink(0, 0, 50, w - 50) };
-    })""")
+    })""",
+    )
     assert len(inked) == 2
     for margins in inked:
         assert margins["below"] > 100 and margins["left"] > 100, margins  # tick labels drawn
@@ -558,9 +619,11 @@ def test_plane_axes_have_tick_labels_in_the_margins(open_page):
 def test_harness_controls_change_the_image(browser, harness_server):
     page = Page(browser, harness_server, "index.html", **DESKTOP)
     try:
-        for selector, key in (("canvas.vae-plane", "Shift+ArrowRight"),
-                              (".vae-sliders input[type=range]", "End"),
-                              (".vae-strip", "Home")):
+        for selector, key in (
+            ("canvas.vae-plane", "Shift+ArrowRight"),
+            (".vae-sliders input[type=range]", "End"),
+            (".vae-strip", "Home"),
+        ):
             widget = page.widget(selector).first
             control = widget.locator("canvas.vae-plane, input[type=range]").first
             before = snapshot(widget)
@@ -591,18 +654,21 @@ LUMINO_SHELL = """async () => {
 
 
 @pytest.mark.parametrize("suppressed", [True, False], ids=["attribute", "without-attribute"])
-def test_arrow_keys_reach_the_controls_under_lumino_shortcuts(browser, harness_server,
-                                                              suppressed):
+def test_arrow_keys_reach_the_controls_under_lumino_shortcuts(browser, harness_server, suppressed):
     """With Notebook 7's shortcut handling (a real Lumino CommandRegistry) on the page, keys on a
     focused plane or slider move it and fire no shortcut; without the attribute they would not."""
     page = Page(browser, harness_server, "index.html", **DESKTOP)
     try:
         page.page.evaluate(LUMINO_SHELL)
         if not suppressed:  # the control experiment: what Notebook 7 did before
-            page.page.evaluate("document.querySelectorAll('[data-lm-suppress-shortcuts]')"
-                               ".forEach(e => e.removeAttribute('data-lm-suppress-shortcuts'))")
-        for selector, key in (("canvas.vae-plane", "Shift+ArrowRight"),
-                              (".vae-sliders input[type=range]", "End")):
+            page.page.evaluate(
+                "document.querySelectorAll('[data-lm-suppress-shortcuts]')"
+                ".forEach(e => e.removeAttribute('data-lm-suppress-shortcuts'))"
+            )
+        for selector, key in (
+            ("canvas.vae-plane", "Shift+ArrowRight"),
+            (".vae-sliders input[type=range]", "End"),
+        ):
             widget = page.widget(selector).first
             before = snapshot(widget)
             widget.locator(selector).first.focus()

@@ -1,8 +1,9 @@
 """Argument checks shared by the public API: each error names the argument, what was expected
 and what was given, so a student's mistake meets a message that teaches."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor
@@ -34,9 +35,7 @@ def check_tensor(
     if nonempty and value.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {_shape(value)}")
     if last_dim is not None and (value.dim() == 0 or value.shape[-1] != last_dim):
-        raise ValueError(
-            f"{name} must have last dimension {last_dim}, got shape {_shape(value)}"
-        )
+        raise ValueError(f"{name} must have last dimension {last_dim}, got shape {_shape(value)}")
     if floating and not value.is_floating_point():
         raise TypeError(
             f"{name} must have a floating dtype (e.g. torch.float32), got {value.dtype}; "
@@ -47,8 +46,10 @@ def check_tensor(
     if finite and value.is_floating_point() and not bool(torch.isfinite(value).all()):
         bad = "NaN" if bool(torch.isnan(value).any()) else "inf"
         count = int((~torch.isfinite(value)).sum())
-        raise ValueError(f"{name} must be finite (no NaN or inf), but it contains {bad} "
-                         f"({count} non-finite of {value.numel()} values)")
+        raise ValueError(
+            f"{name} must be finite (no NaN or inf), but it contains {bad} "
+            f"({count} non-finite of {value.numel()} values)"
+        )
     if unit_interval and value.numel() and (value.min() < 0 or value.max() > 1):
         low, high = value.min().item(), value.max().item()
         hint = "; pixels stored as 0-255? divide by 255" if low >= 0 and high <= 255 else ""
@@ -110,10 +111,14 @@ def check_callable(name: str, value: object, expected: str) -> None:
 def check_generator(name: str, value: object) -> None:
     """None or a torch.Generator (seed one with torch.Generator().manual_seed(seed))."""
     if value is not None and not isinstance(value, torch.Generator):
-        hint = (f"; to seed, pass torch.Generator().manual_seed({value})"
-                if isinstance(value, int) and not isinstance(value, bool) else "")
-        raise TypeError(f"{name} must be a torch.Generator or None, got "
-                        f"{type(value).__name__}{hint}")
+        hint = (
+            f"; to seed, pass torch.Generator().manual_seed({value})"
+            if isinstance(value, int) and not isinstance(value, bool)
+            else ""
+        )
+        raise TypeError(
+            f"{name} must be a torch.Generator or None, got {type(value).__name__}{hint}"
+        )
 
 
 # About 2 minutes of work on a 2-core CPU at the ~1e9 element-operations per second that the

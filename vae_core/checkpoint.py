@@ -6,6 +6,7 @@
 - Integrity: the header records the SHA-256 of the tensor bytes, checked on every load; a caller
   may also pin the SHA-256 of the whole file (as the pretrained registry does).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,14 +44,18 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write `payload` to `path` so that readers see either the old file or the whole new one."""
     path = Path(path)
     if path.is_dir():
-        raise CheckpointError(f"path {path} is a folder; give a file name inside it, e.g. "
-                              f"{path / 'model.safetensors'}")
+        raise CheckpointError(
+            f"path {path} is a folder; give a file name inside it, e.g. "
+            f"{path / 'model.safetensors'}"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as error:
-        raise CheckpointError(f"cannot write {path}: the folder {path.parent} is not writable "
-                              f"or not a folder ({type(error).__name__})") from None
+        raise CheckpointError(
+            f"cannot write {path}: the folder {path.parent} is not writable "
+            f"or not a folder ({type(error).__name__})"
+        ) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
@@ -62,8 +67,9 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
-def _write(path: str | os.PathLike, tensors: dict[str, torch.Tensor],
-           header: dict[str, str]) -> str:
+def _write(
+    path: str | os.PathLike, tensors: dict[str, torch.Tensor], header: dict[str, str]
+) -> str:
     """Record the tensors' SHA-256 in the header, write the file atomically, return its SHA-256."""
     payload = save_bytes(tensors, metadata=header | {"tensors_sha256": _tensor_digest(tensors)})
     atomic_write_bytes(Path(path), payload)
@@ -76,8 +82,12 @@ def _model_tensors(model: VAE) -> dict[str, torch.Tensor]:
     return {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
 
 
-def save_checkpoint(path: str | os.PathLike, model: VAE, metrics: dict | None = None,
-                    extra: dict[str, torch.Tensor] | None = None) -> str:
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: VAE,
+    metrics: dict | None = None,
+    extra: dict[str, torch.Tensor] | None = None,
+) -> str:
     """Save the model's weights, config and metrics atomically; return the file's SHA-256."""
     tensors = _model_tensors(model)
     if extra is not None and not isinstance(extra, dict):
@@ -101,8 +111,9 @@ def _metrics_json(metrics: object) -> str:
     try:
         return json.dumps(metrics or {}, sort_keys=True)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"metrics must hold only JSON values (numbers, strings, lists, dicts): "
-                        f"{error}") from None
+        raise TypeError(
+            f"metrics must hold only JSON values (numbers, strings, lists, dicts): {error}"
+        ) from None
 
 
 def _device(device: object) -> torch.device:
@@ -110,20 +121,27 @@ def _device(device: object) -> torch.device:
     try:
         return torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', "
-                         f"got {device!r}") from None
+        raise ValueError(
+            f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {device!r}"
+        ) from None
 
 
-def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
-                    formats: tuple[str, ...] = (FORMAT, TRAINING_FORMAT)
-                    ) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
+def read_checkpoint(
+    path: str | os.PathLike,
+    expected_sha256: str | None = None,
+    formats: tuple[str, ...] = (FORMAT, TRAINING_FORMAT),
+) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
     """Read and verify a checkpoint file; return (tensors, header). Raises CheckpointError."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"path must be a file path (str or pathlib.Path), got {type(path).__name__}")
-    if expected_sha256 is not None and not (isinstance(expected_sha256, str)
-                                            and len(expected_sha256) == 64):
-        raise ValueError(f"expected_sha256 must be a 64-character hex string, got "
-                         f"{expected_sha256!r}")
+        raise TypeError(
+            f"path must be a file path (str or pathlib.Path), got {type(path).__name__}"
+        )
+    if expected_sha256 is not None and not (
+        isinstance(expected_sha256, str) and len(expected_sha256) == 64
+    ):
+        raise ValueError(
+            f"expected_sha256 must be a 64-character hex string, got {expected_sha256!r}"
+        )
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"checkpoint {path} is a folder, not a checkpoint file")
@@ -132,8 +150,9 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
     try:
         payload = path.read_bytes()
     except OSError as error:
-        raise CheckpointError(f"checkpoint {path} cannot be read ({type(error).__name__}: "
-                              f"{error.strerror or error})") from None
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read ({type(error).__name__}: {error.strerror or error})"
+        ) from None
     if expected_sha256 is not None and hashlib.sha256(payload).hexdigest() != expected_sha256:
         raise CheckpointError(
             f"checkpoint {path} has SHA-256 {hashlib.sha256(payload).hexdigest()}, expected "
@@ -143,22 +162,29 @@ def read_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
     try:
         tensors = load_bytes(payload)
         from safetensors import safe_open  # header only; the tensors are already parsed
+
         with safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
     except (SafetensorError, ValueError, OSError) as error:
-        raise CheckpointError(f"checkpoint {path} is truncated or not a safetensors file "
-                              f"({error})") from None
+        raise CheckpointError(
+            f"checkpoint {path} is truncated or not a safetensors file ({error})"
+        ) from None
     if header.get("format") not in formats:
-        raise CheckpointError(f"checkpoint {path} has format {header.get('format')!r}, "
-                              f"expected {' or '.join(map(repr, formats))}")
+        raise CheckpointError(
+            f"checkpoint {path} has format {header.get('format')!r}, "
+            f"expected {' or '.join(map(repr, formats))}"
+        )
     if _tensor_digest(tensors) != header.get("tensors_sha256"):
-        raise CheckpointError(f"checkpoint {path} is corrupt: its tensors do not match the "
-                              f"SHA-256 recorded when it was saved")
+        raise CheckpointError(
+            f"checkpoint {path} is corrupt: its tensors do not match the "
+            f"SHA-256 recorded when it was saved"
+        )
     return tensors, header
 
 
-def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
-                    device: torch.device | str = "cpu") -> tuple[VAE, dict]:
+def load_checkpoint(
+    path: str | os.PathLike, expected_sha256: str | None = None, device: torch.device | str = "cpu"
+) -> tuple[VAE, dict]:
     """Rebuild the VAE stored at `path`; return (model in eval mode, metrics)."""
     device = _device(device)
     tensors, header = read_checkpoint(path, expected_sha256)
@@ -170,40 +196,59 @@ def load_checkpoint(path: str | os.PathLike, expected_sha256: str | None = None,
     return model.to(device).eval(), metrics
 
 
-def _rebuild(path, tensors: dict[str, torch.Tensor], header: dict[str, str],
-             model: VAE | None = None) -> VAE:
+def _rebuild(
+    path, tensors: dict[str, torch.Tensor], header: dict[str, str], model: VAE | None = None
+) -> VAE:
     """The checkpoint's VAE, or its weights copied into `model` (which must have its config)."""
     try:
         config = VAEConfig.from_json(header["config"])
     except (KeyError, TypeError, ValueError) as error:  # JSONDecodeError is a ValueError
-        raise CheckpointError(f"checkpoint {path} has no valid config "
-                              f"({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"checkpoint {path} has no valid config ({type(error).__name__}: {error})"
+        ) from None
     if model is None:
         model = VAE(config)
     elif model.config != config:
-        raise CheckpointError(f"checkpoint {path} holds a model with {config}, but the model "
-                              f"given has {model.config}; build it with that config")
-    state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+        raise CheckpointError(
+            f"checkpoint {path} holds a model with {config}, but the model "
+            f"given has {model.config}; build it with that config"
+        )
+    state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
     try:
         model.load_state_dict(state)
     except RuntimeError as error:
-        raise CheckpointError(f"checkpoint {path} does not fit its recorded architecture "
-                              f"{config}: {error}") from None
+        raise CheckpointError(
+            f"checkpoint {path} does not fit its recorded architecture {config}: {error}"
+        ) from None
     return model
 
 
 class TrainingState:
     """Everything `train.fit` needs to continue a run exactly: model, optimizer, generator, history."""
 
-    def __init__(self, model: VAE, optimizer: torch.optim.Optimizer, generator: torch.Generator,
-                 history: History) -> None:
-        self.model, self.optimizer, self.generator, self.history = (model, optimizer, generator,
-                                                                    history)
+    def __init__(
+        self,
+        model: VAE,
+        optimizer: torch.optim.Optimizer,
+        generator: torch.Generator,
+        history: History,
+    ) -> None:
+        self.model, self.optimizer, self.generator, self.history = (
+            model,
+            optimizer,
+            generator,
+            history,
+        )
 
 
-def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.optim.Optimizer,
-                        generator: torch.Generator, history: History,
-                        metrics: dict | None = None) -> str:
+def save_training_state(
+    path: str | os.PathLike,
+    model: VAE,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    history: History,
+    metrics: dict | None = None,
+) -> str:
     """Save a resumable training state atomically (safetensors + JSON header, nothing pickled).
 
     Tensors: the model's weights, the optimizer's per-parameter state, the generator's state.
@@ -214,7 +259,9 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
 
     tensors = _model_tensors(model)
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     if not isinstance(generator, torch.Generator):
         raise TypeError(f"generator must be a torch.Generator, got {type(generator).__name__}")
     opt_state = optimizer.state_dict()
@@ -223,8 +270,10 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
             if not isinstance(value, torch.Tensor):
                 value = torch.tensor(value)
             tensors[f"optimizer.{index}.{key}"] = value.detach().cpu().contiguous()
-    groups = [{k: (float(v) if isinstance(v, torch.Tensor) else v) for k, v in group.items()}
-              for group in opt_state["param_groups"]]
+    groups = [
+        {k: (float(v) if isinstance(v, torch.Tensor) else v) for k, v in group.items()}
+        for group in opt_state["param_groups"]
+    ]
     tensors["generator.state"] = generator.get_state().cpu().contiguous()
     header = {
         "format": TRAINING_FORMAT,
@@ -232,15 +281,22 @@ def save_training_state(path: str | os.PathLike, model: VAE, optimizer: torch.op
         "metrics": _metrics_json(metrics),
         "optimizer": json.dumps({"class": type(optimizer).__name__, "param_groups": groups}),
         "generator_device": str(generator.device),
-        "history": json.dumps({"records": [asdict(r) for r in history.records],
-                               "interrupted": bool(history.interrupted)}),
+        "history": json.dumps(
+            {
+                "records": [asdict(r) for r in history.records],
+                "interrupted": bool(history.interrupted),
+            }
+        ),
     }
     return _write(path, tensors, header)
 
 
-def load_training_state(path: str | os.PathLike, model: VAE | None = None,
-                        device: torch.device | str | None = None,
-                        expected_sha256: str | None = None) -> TrainingState:
+def load_training_state(
+    path: str | os.PathLike,
+    model: VAE | None = None,
+    device: torch.device | str | None = None,
+    expected_sha256: str | None = None,
+) -> TrainingState:
     """Read a state written by `save_training_state`. With `model`, its weights are overwritten
     (its config must match); else a new VAE is built on `device` (default CPU)."""
     tensors, header = read_checkpoint(path, expected_sha256, formats=(TRAINING_FORMAT,))
@@ -261,6 +317,7 @@ def load_training_state(path: str | os.PathLike, model: VAE | None = None,
         raw = json.loads(header["history"])
         history = History.from_dicts(raw["records"], raw["interrupted"])
     except (KeyError, TypeError, ValueError, AttributeError, RuntimeError) as error:
-        raise CheckpointError(f"training state {path} is incomplete or inconsistent "
-                              f"({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"training state {path} is incomplete or inconsistent ({type(error).__name__}: {error})"
+        ) from None
     return TrainingState(model, optimizer, generator, history)

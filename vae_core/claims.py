@@ -39,8 +39,10 @@ def claim(condition: object, sentence: str) -> bool:
         return True
     if strict():
         raise ClaimFailed(f"the text says: {sentence}; but this run's outputs do not support it")
-    note = (f"Note: the text says \"{sentence}\", which does not hold for the numbers printed "
-            f"above. That is expected if you changed a setting; the book's text describes its "
-            f"own settings.")
+    note = (
+        f'Note: the text says "{sentence}", which does not hold for the numbers printed '
+        f"above. That is expected if you changed a setting; the book's text describes its "
+        f"own settings."
+    )
     print(textwrap.fill(note, 88))  # the width of the book's text column
     return False

@@ -1,5 +1,6 @@
 """Two small dataclasses: the size of a VAE (`VAEConfig`, the reference tutorial's 784-256-Z by
 default) and the settings of a training run (`TrainConfig`)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -37,19 +38,23 @@ class VAEConfig:
         return json.dumps(dataclasses.asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "VAEConfig":
+    def from_json(cls, text: str) -> VAEConfig:
         """The inverse of `to_json`; the fields are validated as in the constructor."""
         try:
             fields = json.loads(text)
         except (TypeError, json.JSONDecodeError) as error:
-            raise ValueError(f"config JSON must be a JSON object of VAEConfig fields, got text "
-                             f"that does not parse ({error})") from None
+            raise ValueError(
+                f"config JSON must be a JSON object of VAEConfig fields, got text "
+                f"that does not parse ({error})"
+            ) from None
         if not isinstance(fields, dict):
             raise ValueError(f"config JSON must be an object, got {type(fields).__name__}")
         unknown = sorted(set(fields) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
-            raise ValueError(f"config JSON has unknown field(s) {unknown}; VAEConfig has "
-                             f"{[f.name for f in dataclasses.fields(cls)]}")
+            raise ValueError(
+                f"config JSON has unknown field(s) {unknown}; VAEConfig has "
+                f"{[f.name for f in dataclasses.fields(cls)]}"
+            )
         fields["hidden"] = tuple(fields.get("hidden", ()))
         return cls(**fields)
 
@@ -79,7 +84,9 @@ class TrainConfig:
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if not isinstance(self.likelihood, str):
-            raise TypeError(f"likelihood must be a name such as 'bernoulli', got "
-                            f"{type(self.likelihood).__name__}")
+            raise TypeError(
+                f"likelihood must be a name such as 'bernoulli', got "
+                f"{type(self.likelihood).__name__}"
+            )
         if self.max_seconds is not None:
             check_positive_float("max_seconds", self.max_seconds)

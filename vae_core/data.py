@@ -8,13 +8,14 @@ The whole split lives as one float tensor (N, D) on the model's device; batches 
 random permutation, and dynamic binarization draws fresh Bernoulli pixels for every batch
 (Salakhutdinov & Murray, 2008), seeded by the caller's generator.
 """
+
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import torch
 from torch import Tensor
@@ -117,25 +118,26 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         check_tensor("images", self.images, ndim=2, finite=False, nonempty=False)
-        check_tensor("labels", self.labels, ndim=1, floating=False, finite=False,
-                     nonempty=False)
+        check_tensor("labels", self.labels, ndim=1, floating=False, finite=False, nonempty=False)
         if len(self.labels) != len(self.images):
-            raise ValueError(f"labels must have one entry per image ({len(self.images)}), got "
-                             f"{len(self.labels)}")
+            raise ValueError(
+                f"labels must have one entry per image ({len(self.images)}), got {len(self.labels)}"
+            )
 
     def __len__(self) -> int:
         return self.images.shape[0]
 
-    def to(self, device: torch.device | str) -> "ImageSet":
+    def to(self, device: torch.device | str) -> ImageSet:
         """The same images and labels on `device`."""
         try:
             device = torch.device(device)
         except (RuntimeError, TypeError):
-            raise ValueError(f"device must be a torch.device or a name such as 'cpu' or "
-                             f"'cuda', got {device!r}") from None
+            raise ValueError(
+                f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {device!r}"
+            ) from None
         return ImageSet(self.images.to(device), self.labels.to(device))
 
-    def subset(self, n: int) -> "ImageSet":
+    def subset(self, n: int) -> ImageSet:
         """The first n examples (a fixed, reproducible subset)."""
         check_positive_int("n", n)
         if n > len(self):
@@ -149,26 +151,37 @@ class ImageSet:
         generator = torch.Generator(device=self.images.device).manual_seed(seed)
         return torch.bernoulli(self.images, generator=generator)
 
-    def batches(self, batch_size: int, generator: torch.Generator, binarize: bool = True,
-                drop_last: bool = False) -> Iterator[Tensor]:
+    def batches(
+        self,
+        batch_size: int,
+        generator: torch.Generator,
+        binarize: bool = True,
+        drop_last: bool = False,
+    ) -> Iterator[Tensor]:
         """Yield (B, D) batches over a random permutation; fresh binary pixels if `binarize`."""
         check_positive_int("batch_size", batch_size)
         if not isinstance(generator, torch.Generator):
             check_generator("generator", generator)
-            raise TypeError("generator must be a torch.Generator (it orders the batches), "
-                            "got None")
+            raise TypeError("generator must be a torch.Generator (it orders the batches), got None")
         n = len(self)
-        order = torch.randperm(n, generator=generator, device=generator.device).to(self.images.device)
+        order = torch.randperm(n, generator=generator, device=generator.device).to(
+            self.images.device
+        )
         stop = n - n % batch_size if drop_last else n
         for start in range(0, stop, batch_size):
-            batch = self.images[order[start:start + batch_size]]  # (B, D)
+            batch = self.images[order[start : start + batch_size]]  # (B, D)
             if binarize:
                 batch = torch.bernoulli(batch, generator=generator)
             yield batch
 
 
-def load(split: str = "train", dataset: str = "mnist", root: str | os.PathLike | None = None,
-         device: torch.device | str = "cpu", download: bool = True) -> ImageSet:
+def load(
+    split: str = "train",
+    dataset: str = "mnist",
+    root: str | os.PathLike | None = None,
+    device: torch.device | str = "cpu",
+    download: bool = True,
+) -> ImageSet:
     """Load a split of MNIST or Fashion-MNIST as an ImageSet on `device`, verified by SHA-256."""
     if split not in ("train", "test"):
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
@@ -178,7 +191,9 @@ def load(split: str = "train", dataset: str = "mnist", root: str | os.PathLike |
         verify_files(root, dataset, split)
     except DataError as missing:
         if "corrupt" in str(missing) or not download:
-            raise DataError(f"{missing}. Set {ENV_VAR} or pass root= to use another copy.") from None
+            raise DataError(
+                f"{missing}. Set {ENV_VAR} or pass root= to use another copy."
+            ) from None
         _download(root, dataset)
         verify_files(root, dataset, split)
     raw = cls(str(root), train=split == "train", download=False)

@@ -8,16 +8,24 @@
 
 Shapes: B batch, D pixels, Z latent dimensions, K (or S) samples.
 """
+
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
 from . import kernels
-from ._validate import (check_callable, check_gaussian, check_generator, check_positive_int,
-                        check_tensor, check_work)
+from ._validate import (
+    check_callable,
+    check_gaussian,
+    check_generator,
+    check_positive_int,
+    check_tensor,
+    check_work,
+)
 from .model import VAE, check_batch
 from .objective import log_weights
 
@@ -30,8 +38,10 @@ def log_mean_exp(log_values: Tensor, dim: int = 0) -> Tensor:
     if isinstance(dim, bool) or not isinstance(dim, int):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     if not -log_values.dim() <= dim < log_values.dim():
-        raise ValueError(f"dim must index one of the {log_values.dim()} axes of log_values "
-                         f"(shape {tuple(log_values.shape)}), got {dim}")
+        raise ValueError(
+            f"dim must index one of the {log_values.dim()} axes of log_values "
+            f"(shape {tuple(log_values.shape)}), got {dim}"
+        )
     return kernels.log_mean_exp(log_values, dim)
 
 
@@ -41,8 +51,13 @@ def chunk_sizes(total: int, size: int) -> list[int]:
 
 
 @torch.no_grad()
-def naive_log_px(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 1000,
-                 generator: torch.Generator | None = None) -> Tensor:
+def naive_log_px(
+    model: VAE,
+    x: Tensor,
+    num_samples: int,
+    chunk_size: int = 1000,
+    generator: torch.Generator | None = None,
+) -> Tensor:
     """Eqs. (1) and (5) by simple Monte Carlo: log (1/K) sum_k p(x|z_k), z_k ~ p(z). Returns (B,).
 
     Every image is scored against the same K prior draws, in chunks of `chunk_size` draws.
@@ -55,16 +70,23 @@ def naive_log_px(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 1000
     chunk = min(chunk_size, max(1, 2**22 // x.numel()))  # at most ~4M pixel terms at once
     parts = []
     for k in chunk_sizes(num_samples, chunk):
-        z = torch.randn(k, model.config.latent_dim, generator=generator, device=x.device,
-                        dtype=x.dtype)  # (K, Z)
+        z = torch.randn(
+            k, model.config.latent_dim, generator=generator, device=x.device, dtype=x.dtype
+        )  # (K, Z)
         logits = model.decoder(z)  # (K, D)
         parts.append(kernels.bernoulli_log_likelihood(logits[:, None, :], x))  # (K, B)
     return kernels.log_mean_exp(torch.cat(parts, 0), dim=0)
 
 
 @torch.no_grad()
-def iwae_bound(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 500,
-               generator: torch.Generator | None = None, likelihood: str = "bernoulli") -> Tensor:
+def iwae_bound(
+    model: VAE,
+    x: Tensor,
+    num_samples: int,
+    chunk_size: int = 500,
+    generator: torch.Generator | None = None,
+    likelihood: str = "bernoulli",
+) -> Tensor:
     """Eq. (6) with K samples: log (1/K) sum_k w_k, w_k = p(x, z_k) / q(z_k|x). Returns (B,).
 
     K = 1 gives a one-sample ELBO; the bound is non-decreasing in K on average and tends to
@@ -74,8 +96,10 @@ def iwae_bound(model: VAE, x: Tensor, num_samples: int, chunk_size: int = 500,
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
     check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
-    parts = [log_weights(model, x, k, generator, likelihood=likelihood)
-             for k in chunk_sizes(num_samples, chunk_size)]
+    parts = [
+        log_weights(model, x, k, generator, likelihood=likelihood)
+        for k in chunk_sizes(num_samples, chunk_size)
+    ]
     return kernels.log_mean_exp(torch.cat(parts, 0), dim=0)
 
 
@@ -94,8 +118,14 @@ class GradientSamples(NamedTuple):
         return self.d_mu.var(0), self.d_logvar.var(0)
 
 
-def _gaussian_noise(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor | None,
-                    generator: torch.Generator | None) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+def _gaussian_noise(
+    f,
+    mu: Tensor,
+    logvar: Tensor,
+    num_samples: int,
+    eps: Tensor | None,
+    generator: torch.Generator | None,
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
     """Check the arguments of a gradient estimator; return detached mu, logvar, eps (S, ..., Z)
     (drawn when not given) and sigma = exp(logvar / 2)."""
     check_callable("f", f, "of z (S, ..., Z) returning (S, ...)")
@@ -104,13 +134,16 @@ def _gaussian_noise(f, mu: Tensor, logvar: Tensor, num_samples: int, eps: Tensor
     check_generator("generator", generator)
     check_work("num_samples", num_samples, mu.numel())
     if eps is None:
-        eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
-                          device=mu.device)  # (S, ..., Z)
+        eps = torch.randn(
+            (num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device
+        )  # (S, ..., Z)
     else:
         check_tensor("eps", eps)
         if tuple(eps.shape) != (num_samples, *mu.shape):
-            raise ValueError(f"eps must have shape (num_samples, *mu.shape) = "
-                             f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}")
+            raise ValueError(
+                f"eps must have shape (num_samples, *mu.shape) = "
+                f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}"
+            )
     mu, logvar = mu.detach(), logvar.detach()
     return mu, logvar, eps, torch.exp(0.5 * logvar)
 
@@ -124,9 +157,14 @@ def _check_f_output(value: Tensor, z: Tensor) -> None:
         )
 
 
-def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
-                             num_samples: int, eps: Tensor | None = None,
-                             generator: torch.Generator | None = None) -> GradientSamples:
+def reparameterized_gradient(
+    f: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    logvar: Tensor,
+    num_samples: int,
+    eps: Tensor | None = None,
+    generator: torch.Generator | None = None,
+) -> GradientSamples:
     """Pathwise estimate via Eq. (9): z = mu + sigma eps, so df/dmu = f'(z) and
     df/dlogvar = f'(z) * eps * sigma / 2. f maps (S, ..., Z) -> (S, ...)."""
     mu, logvar, eps, sigma = _gaussian_noise(f, mu, logvar, num_samples, eps, generator)
@@ -138,10 +176,15 @@ def reparameterized_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: 
     return GradientSamples(df_dz, df_dz * eps * sigma * 0.5)
 
 
-def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: Tensor,
-                            num_samples: int, eps: Tensor | None = None,
-                            generator: torch.Generator | None = None,
-                            baseline: float | Tensor = 0.0) -> GradientSamples:
+def score_function_gradient(
+    f: Callable[[Tensor], Tensor],
+    mu: Tensor,
+    logvar: Tensor,
+    num_samples: int,
+    eps: Tensor | None = None,
+    generator: torch.Generator | None = None,
+    baseline: float | Tensor = 0.0,
+) -> GradientSamples:
     """REINFORCE: (f(z) - b) * d/d(mu, logvar) log q(z), with z ~ q and no gradient through z.
 
     d log q / d mu = eps / sigma and d log q / d logvar = (eps^2 - 1) / 2, with eps = (z - mu)/sigma.
@@ -150,8 +193,9 @@ def score_function_gradient(f: Callable[[Tensor], Tensor], mu: Tensor, logvar: T
     if isinstance(baseline, Tensor):
         check_tensor("baseline", baseline)
     elif isinstance(baseline, bool) or not isinstance(baseline, (int, float)):
-        raise TypeError(f"baseline must be a number or a tensor of f's shape, got "
-                        f"{type(baseline).__name__}")
+        raise TypeError(
+            f"baseline must be a number or a tensor of f's shape, got {type(baseline).__name__}"
+        )
     with torch.no_grad():
         z = kernels.reparameterize(mu, logvar, eps)
         value = f(z)

@@ -35,7 +35,7 @@ class History:
 
     def column(self, name: str) -> list[float]:
         """One field of every record, e.g. history.column("kl")."""
-        names = [f for f in EpochRecord.__dataclass_fields__] + ["loss"]
+        names = [*EpochRecord.__dataclass_fields__, "loss"]
         if name not in names:
             raise ValueError(f"name must be one of {names}, got {name!r}")
         return [getattr(r, name) for r in self.records]
@@ -45,8 +45,9 @@ class History:
         return [asdict(r) | {"loss": r.loss} for r in self.records]
 
     @classmethod
-    def from_dicts(cls, rows: list[dict], interrupted: bool = False) -> "History":
+    def from_dicts(cls, rows: list[dict], interrupted: bool = False) -> History:
         """The inverse of `to_dicts` (the derived `loss` is dropped)."""
         fields = EpochRecord.__dataclass_fields__
-        return cls([EpochRecord(**{k: v for k, v in r.items() if k in fields}) for r in rows],
-                   interrupted)
+        return cls(
+            [EpochRecord(**{k: v for k, v in r.items() if k in fields}) for r in rows], interrupted
+        )

@@ -17,9 +17,10 @@ In logits the normalizer is simple. With l = log(lambda / (1 - lambda)),
 and p(x | l) is proportional to exp(l x): the exponential family on [0, 1].
 Shapes: B batch, D pixels; functions map (..., D) -> (...) when they sum over pixels.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -75,8 +76,10 @@ def _check_pair(logits: object, x: object) -> None:
     check_tensor("x", x, unit_interval=True)
     check_same_device("logits", logits, "x", x)
     if logits.shape[-1] != x.shape[-1]:
-        raise ValueError(f"logits and x must have the same last dimension (pixels), got "
-                         f"{tuple(logits.shape)} and {tuple(x.shape)}")
+        raise ValueError(
+            f"logits and x must have the same last dimension (pixels), got "
+            f"{tuple(logits.shape)} and {tuple(x.shape)}"
+        )
 
 
 def continuous_bernoulli_mean(logits: Tensor) -> Tensor:

@@ -3,6 +3,7 @@ that joins them with the reparameterization trick (Eq. 9).
 
 Shapes: B batch, D pixels, H hidden units, Z latent dimensions, K samples per image.
 """
+
 from __future__ import annotations
 
 from typing import NamedTuple
@@ -11,8 +12,14 @@ import torch
 from torch import Tensor, nn
 
 from . import kernels
-from ._validate import (check_gaussian, check_generator, check_positive_int, check_same_device,
-                        check_same_shape, check_tensor)
+from ._validate import (
+    check_gaussian,
+    check_generator,
+    check_positive_int,
+    check_same_device,
+    check_same_shape,
+    check_tensor,
+)
 from .config import IMAGE_SHAPE, VAEConfig
 
 _IMAGE = ", ".join(map(str, IMAGE_SHAPE))  # "1, 28, 28"
@@ -35,8 +42,11 @@ class Encoder(nn.Module):
         super().__init__()
         self.config = config
         last = config.hidden[-1] if config.hidden else config.data_dim
-        self.trunk = nn.Sequential(_mlp([config.data_dim, *config.hidden]), nn.ReLU()) \
-            if config.hidden else nn.Identity()
+        self.trunk = (
+            nn.Sequential(_mlp([config.data_dim, *config.hidden]), nn.ReLU())
+            if config.hidden
+            else nn.Identity()
+        )
         self.fc_mu = nn.Linear(last, config.latent_dim)
         self.fc_logvar = nn.Linear(last, config.latent_dim)
 
@@ -68,8 +78,9 @@ class VAEOutput(NamedTuple):
     z: Tensor  # (B, Z)
 
 
-def reparameterize(mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
-                   generator: torch.Generator | None = None) -> Tensor:
+def reparameterize(
+    mu: Tensor, logvar: Tensor, eps: Tensor | None = None, generator: torch.Generator | None = None
+) -> Tensor:
     """Eq. (9): z = mu + sigma * eps with eps ~ N(0, I) and sigma = exp(logvar / 2).
 
     mu, logvar (..., Z); `eps` (same shape) is drawn from `generator` when not given.
@@ -167,8 +178,13 @@ class VAE(nn.Module):
         """Eq. (4): x (B, D) in [0, 1] -> (mu, logvar), each (B, Z), the parameters of q(z|x)."""
         return self.encoder(check_tensor("x", self.flatten(x), unit_interval=True))
 
-    def reparameterize(self, mu: Tensor, logvar: Tensor, eps: Tensor | None = None,
-                       generator: torch.Generator | None = None) -> Tensor:
+    def reparameterize(
+        self,
+        mu: Tensor,
+        logvar: Tensor,
+        eps: Tensor | None = None,
+        generator: torch.Generator | None = None,
+    ) -> Tensor:
         """The trick of Eq. (9) as a method (calls `vae_core.reparameterize`)."""
         return reparameterize(mu, logvar, eps, generator)
 
@@ -176,11 +192,14 @@ class VAE(nn.Module):
         """z (..., Z) -> Bernoulli logits (..., D)."""
         check_tensor("z", z, last_dim=self.config.latent_dim)
         if z.device != self.device:
-            raise ValueError(f"z is on {z.device} but the model is on {self.device}; "
-                             f"use z.to(model.device)")
+            raise ValueError(
+                f"z is on {z.device} but the model is on {self.device}; use z.to(model.device)"
+            )
         if z.dtype != self.dtype:
-            raise TypeError(f"z must have the model's dtype {self.dtype}, got {z.dtype}; "
-                            f"convert with z.to({self.dtype})")
+            raise TypeError(
+                f"z must have the model's dtype {self.dtype}, got {z.dtype}; "
+                f"convert with z.to({self.dtype})"
+            )
         logits = self.decoder(z)
         if logits.shape[-1] != self.config.data_dim:
             raise ValueError(
@@ -189,8 +208,9 @@ class VAE(nn.Module):
             )
         return logits
 
-    def forward(self, x: Tensor, eps: Tensor | None = None,
-                generator: torch.Generator | None = None) -> VAEOutput:
+    def forward(
+        self, x: Tensor, eps: Tensor | None = None, generator: torch.Generator | None = None
+    ) -> VAEOutput:
         """Encode (Eq. 4), sample z by Eq. (9) (with `eps` if given), decode to logits."""
         mu, logvar = self.encode(x)  # (B, Z) each
         z = self.reparameterize(mu, logvar, eps, generator)  # (B, Z)
@@ -201,16 +221,18 @@ class VAE(nn.Module):
         """Draw z ~ N(0, I) and return the decoder's pixel means sigmoid(logits), (n, D)."""
         check_positive_int("n", n)
         check_generator("generator", generator)
-        z = torch.randn(n, self.config.latent_dim, generator=generator, device=self.device,
-                        dtype=self.dtype)  # (n, Z)
+        z = torch.randn(
+            n, self.config.latent_dim, generator=generator, device=self.device, dtype=self.dtype
+        )  # (n, Z)
         return torch.sigmoid(self.decoder(z))
 
 
 def check_model(value: object, name: str = "model") -> VAE:
     """The VAE that the objective and estimators need, with its parts still fitting its config."""
     if not isinstance(value, VAE):
-        raise TypeError(f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), "
-                        f"got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a vae_core.VAE (e.g. VAE(VAEConfig())), got {type(value).__name__}"
+        )
     value.check_architecture()
     return value
 

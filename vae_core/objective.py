@@ -14,8 +14,14 @@ import torch
 from torch import Tensor
 
 from . import kernels
-from ._validate import (check_gaussian, check_generator, check_positive_int, check_same_device,
-                        check_tensor, check_work)
+from ._validate import (
+    check_gaussian,
+    check_generator,
+    check_positive_int,
+    check_same_device,
+    check_tensor,
+    check_work,
+)
 from .likelihoods import likelihood_kernel
 from .model import VAE, check_batch
 
@@ -35,13 +41,16 @@ def kl_closed_form(mu: Tensor, logvar: Tensor) -> Tensor:
 def _check_point(z: object, mu: Tensor) -> None:
     check_tensor("z", z)
     if z.shape[-1] != mu.shape[-1]:
-        raise ValueError(f"z must have last dimension {mu.shape[-1]} (the latent size of mu), "
-                         f"got shape {tuple(z.shape)}")
+        raise ValueError(
+            f"z must have last dimension {mu.shape[-1]} (the latent size of mu), "
+            f"got shape {tuple(z.shape)}"
+        )
     try:
         torch.broadcast_shapes(z.shape, mu.shape)
     except RuntimeError:
-        raise ValueError(f"z of shape {tuple(z.shape)} does not broadcast against mu of shape "
-                         f"{tuple(mu.shape)}") from None
+        raise ValueError(
+            f"z of shape {tuple(z.shape)} does not broadcast against mu of shape {tuple(mu.shape)}"
+        ) from None
     check_same_device("z", z, "mu", mu)
 
 
@@ -58,8 +67,9 @@ def standard_normal_log_density(z: Tensor) -> Tensor:
     return kernels.standard_normal_log_density(z)
 
 
-def kl_monte_carlo(mu: Tensor, logvar: Tensor, num_samples: int,
-                   generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+def kl_monte_carlo(
+    mu: Tensor, logvar: Tensor, num_samples: int, generator: torch.Generator | None = None
+) -> tuple[Tensor, Tensor]:
     """KL(q || p) = E_q[log q(z) - log p(z)] by sampling, the definition behind Eq. (10).
 
     Returns (estimate, standard error), each (...).
@@ -68,11 +78,13 @@ def kl_monte_carlo(mu: Tensor, logvar: Tensor, num_samples: int,
     check_positive_int("num_samples", num_samples, minimum=2)
     check_generator("generator", generator)
     check_work("num_samples", num_samples, mu.numel())
-    eps = torch.randn((num_samples, *mu.shape), generator=generator, dtype=mu.dtype,
-                      device=mu.device)  # (K, ..., Z)
+    eps = torch.randn(
+        (num_samples, *mu.shape), generator=generator, dtype=mu.dtype, device=mu.device
+    )  # (K, ..., Z)
     z = kernels.reparameterize(mu, logvar, eps)  # (K, ..., Z)
-    log_ratio = (kernels.gaussian_log_density(z, mu, logvar)
-                 - kernels.standard_normal_log_density(z))  # (K, ...)
+    log_ratio = kernels.gaussian_log_density(z, mu, logvar) - kernels.standard_normal_log_density(
+        z
+    )  # (K, ...)
     return log_ratio.mean(0), log_ratio.std(0) / num_samples**0.5
 
 
@@ -101,8 +113,13 @@ class ELBOTerms(NamedTuple):
     kl: Tensor  # (B,) KL(q(z|x) || p(z)), closed form
 
 
-def elbo(model: VAE, x: Tensor, eps: Tensor | None = None,
-         generator: torch.Generator | None = None, likelihood: str = "bernoulli") -> ELBOTerms:
+def elbo(
+    model: VAE,
+    x: Tensor,
+    eps: Tensor | None = None,
+    generator: torch.Generator | None = None,
+    likelihood: str = "bernoulli",
+) -> ELBOTerms:
     """Eq. (8): L(x) = E_q[log p(x|z)] - KL(q(z|x) || p(z)), with one reparameterized sample.
 
     `likelihood` names log p(x|z): "bernoulli" (default) or "continuous-bernoulli".
@@ -115,9 +132,14 @@ def elbo(model: VAE, x: Tensor, eps: Tensor | None = None,
     return ELBOTerms(reconstruction - kl, reconstruction, kl)
 
 
-def log_weights(model: VAE, x: Tensor, num_samples: int,
-                generator: torch.Generator | None = None, eps: Tensor | None = None,
-                likelihood: str = "bernoulli") -> Tensor:
+def log_weights(
+    model: VAE,
+    x: Tensor,
+    num_samples: int,
+    generator: torch.Generator | None = None,
+    eps: Tensor | None = None,
+    likelihood: str = "bernoulli",
+) -> Tensor:
     """Eq. (7): log w_k = log p(x, z_k) - log q(z_k|x) with z_k ~ q(z|x); (K, B).
 
     Their mean over k estimates the right side of Jensen's bound (the ELBO); their
@@ -130,13 +152,16 @@ def log_weights(model: VAE, x: Tensor, num_samples: int,
     check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
     mu, logvar = model.encoder(x)  # (B, Z) each
     if eps is None:
-        eps = torch.randn((num_samples, *mu.shape), generator=generator, device=mu.device,
-                          dtype=mu.dtype)  # (K, B, Z)
+        eps = torch.randn(
+            (num_samples, *mu.shape), generator=generator, device=mu.device, dtype=mu.dtype
+        )  # (K, B, Z)
     else:
         check_tensor("eps", eps)
         if tuple(eps.shape) != (num_samples, *mu.shape):
-            raise ValueError(f"eps must have shape (num_samples, B, Z) = "
-                             f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}")
+            raise ValueError(
+                f"eps must have shape (num_samples, B, Z) = "
+                f"{(num_samples, *mu.shape)}, got {tuple(eps.shape)}"
+            )
         check_same_device("eps", eps, "x", x)
     z = kernels.reparameterize(mu, logvar, eps)  # (K, B, Z)
     log_pz = kernels.standard_normal_log_density(z)  # (K, B)

@@ -10,7 +10,7 @@ Shapes: N images, D pixels.
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from torch import Tensor
 
@@ -21,22 +21,34 @@ from .config import IMAGE_SHAPE
 def _as_rows(images: Tensor | Mapping[str, Tensor], cols: int | None) -> dict[str, Tensor]:
     """{row label: (cols, D) images}; a single (N, D) tensor is cut into rows of `cols`."""
     if isinstance(images, Mapping):
-        rows = {str(k): check_tensor(f"images[{k!r}]", v.detach(), ndim=(2, 3, 4), finite=False)
-                for k, v in images.items()}
+        rows = {
+            str(k): check_tensor(f"images[{k!r}]", v.detach(), ndim=(2, 3, 4), finite=False)
+            for k, v in images.items()
+        }
         if not rows:
             raise ValueError("images must hold at least one row, got an empty mapping")
         return {k: v.reshape(v.shape[0], -1) for k, v in rows.items()}
-    check_tensor("images", images.detach() if isinstance(images, Tensor) else images,
-                 ndim=(2, 3, 4), finite=False)
+    check_tensor(
+        "images",
+        images.detach() if isinstance(images, Tensor) else images,
+        ndim=(2, 3, 4),
+        finite=False,
+    )
     flat = images.detach().reshape(images.shape[0], -1)  # (N, D)
     cols = check_positive_int("cols", cols) if cols is not None else min(len(flat), 8)
     n_rows = math.ceil(len(flat) / cols)
-    return {"" if n_rows == 1 else str(r): flat[r * cols:(r + 1) * cols] for r in range(n_rows)}
+    return {"" if n_rows == 1 else str(r): flat[r * cols : (r + 1) * cols] for r in range(n_rows)}
 
 
-def plot_digits(images: Tensor | Mapping[str, Tensor], cols: int | None = None, *,
-                titles: Sequence[str] | None = None, title: str | None = None,
-                axes: Sequence | None = None, scale: float = 0.9):
+def plot_digits(
+    images: Tensor | Mapping[str, Tensor],
+    cols: int | None = None,
+    *,
+    titles: Sequence[str] | None = None,
+    title: str | None = None,
+    axes: Sequence | None = None,
+    scale: float = 0.9,
+):
     """Draw digits as a grid and return the matplotlib Figure (call plt.show() to display it).
 
     images: (N, D) or (N, 1, 28, 28) values in [0, 1], cut into rows of `cols` (default up to 8),
@@ -53,15 +65,23 @@ def plot_digits(images: Tensor | Mapping[str, Tensor], cols: int | None = None, 
     if titles is not None and len(titles) != n_cols:
         raise ValueError(f"titles must have one entry per column ({n_cols}), got {len(titles)}")
     if axes is None:
-        fig, grid = plt.subplots(len(rows), n_cols, squeeze=False, dpi=80,
-                                 figsize=(n_cols * scale, len(rows) * scale + (0.4 if title else 0)))
+        fig, grid = plt.subplots(
+            len(rows),
+            n_cols,
+            squeeze=False,
+            dpi=80,
+            figsize=(n_cols * scale, len(rows) * scale + (0.4 if title else 0)),
+        )
     else:
         flat = list(getattr(axes, "flat", axes))
         need = sum(len(v) for v in rows.values())
         if len(flat) < need:
             raise ValueError(f"axes must hold one Axes per image ({need}), got {len(flat)}")
-        grid = [flat[:n_cols]] if len(rows) == 1 else [flat[r * n_cols:(r + 1) * n_cols]
-                                                        for r in range(len(rows))]
+        grid = (
+            [flat[:n_cols]]
+            if len(rows) == 1
+            else [flat[r * n_cols : (r + 1) * n_cols] for r in range(len(rows))]
+        )
         fig = flat[0].figure
     side = IMAGE_SHAPE[-1]
     for r, (label, row) in enumerate(rows.items()):

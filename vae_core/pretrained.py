@@ -7,6 +7,7 @@ importance-weighted log p(x) with K = 5000, and writes `weights/<name>.safetenso
 its metrics card `weights/<name>.json`, and its SHA-256 in `weights/registry.json`. Loading checks
 the file against that SHA-256.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,16 +57,28 @@ class Card:
         return f"trained here for {self.epochs} epoch(s)"
 
     @classmethod
-    def from_json(cls, fields: dict) -> "Card":
+    def from_json(cls, fields: dict) -> Card:
         """A shipped metrics card (weights/<name>.json) as a Card."""
-        known = {"name", "epochs", "history", "test_elbo", "test_log_px", "test_log_px_samples",
-                 "sha256"}
-        return cls(name=fields["name"], pretrained=True, epochs=fields["epochs"],
-                   history=History.from_dicts(fields.get("history", [])),
-                   test_elbo=fields.get("test_elbo"), test_log_px=fields.get("test_log_px"),
-                   test_log_px_samples=fields.get("test_log_px_samples"),
-                   sha256=fields.get("sha256"),
-                   details={k: v for k, v in fields.items() if k not in known})
+        known = {
+            "name",
+            "epochs",
+            "history",
+            "test_elbo",
+            "test_log_px",
+            "test_log_px_samples",
+            "sha256",
+        }
+        return cls(
+            name=fields["name"],
+            pretrained=True,
+            epochs=fields["epochs"],
+            history=History.from_dicts(fields.get("history", [])),
+            test_elbo=fields.get("test_elbo"),
+            test_log_px=fields.get("test_log_px"),
+            test_log_px_samples=fields.get("test_log_px_samples"),
+            sha256=fields.get("sha256"),
+            details={k: v for k, v in fields.items() if k not in known},
+        )
 
 
 def weights_dir() -> Path:
@@ -81,9 +94,11 @@ def registry() -> dict[str, dict]:
     try:
         entries = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"the pretrained registry {path} cannot be read "
-                              f"({type(error).__name__}: {error}); reinstall vae_core or run "
-                              f"python -m vae_core.pretrained") from None
+        raise CheckpointError(
+            f"the pretrained registry {path} cannot be read "
+            f"({type(error).__name__}: {error}); reinstall vae_core or run "
+            f"python -m vae_core.pretrained"
+        ) from None
     if not isinstance(entries, dict):
         raise CheckpointError(f"the pretrained registry {path} must be a JSON object")
     return entries
@@ -100,22 +115,31 @@ def load_pretrained(name: str, device: torch.device | str = "cpu") -> tuple[VAE,
         raise ValueError(f"name must be one of {sorted(RECIPES)}, got {name!r}")
     entries = registry()
     if name not in entries:
-        raise CheckpointError(f"no shipped weights for {name!r} in {weights_dir()} (the "
-                              f"registry lists {sorted(entries) or 'none'}); regenerate them with "
-                              f"python -m vae_core.pretrained --name {name}")
+        raise CheckpointError(
+            f"no shipped weights for {name!r} in {weights_dir()} (the "
+            f"registry lists {sorted(entries) or 'none'}); regenerate them with "
+            f"python -m vae_core.pretrained --name {name}"
+        )
     path = weights_dir() / f"{name}.safetensors"
     model, _ = load_checkpoint(path, expected_sha256=entries[name]["sha256"], device=device)
     card_path = weights_dir() / f"{name}.json"
     try:
         card = Card.from_json(json.loads(card_path.read_text()))
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as error:
-        raise CheckpointError(f"the metrics card {card_path} is missing or damaged "
-                              f"({type(error).__name__}: {error})") from None
+        raise CheckpointError(
+            f"the metrics card {card_path} is missing or damaged ({type(error).__name__}: {error})"
+        ) from None
     return model, card
 
 
-def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples: int = 5000,
-               eval_images: int = 2000, data_root: str | None = None) -> dict:
+def regenerate(
+    name: str,
+    epochs: int | None = None,
+    seed: int = 0,
+    eval_samples: int = 5000,
+    eval_images: int = 2000,
+    data_root: str | None = None,
+) -> dict:
     """Train the named model from scratch and write its weights, card and registry entry."""
     recipe = RECIPES[name]
     epochs = epochs or recipe["epochs"]
@@ -131,19 +155,27 @@ def regenerate(name: str, epochs: int | None = None, seed: int = 0, eval_samples
     gen = torch.Generator(device=device).manual_seed(seed + 1)
     result = train.evaluate(model, test_x, eval_samples, generator=gen)
     card = {
-        "name": name, "config": json.loads(recipe["config"].to_json()),
+        "name": name,
+        "config": json.loads(recipe["config"].to_json()),
         "data": "MNIST train (60,000), dynamically binarized each epoch (seeded); test: first "
-                f"{eval_images} test digits, binarized once with seed 0",
-        "optimizer": "Adam, lr 1e-3, batch 128", "epochs": len(history.records), "seed": seed,
+        f"{eval_images} test digits, binarized once with seed 0",
+        "optimizer": "Adam, lr 1e-3, batch 128",
+        "epochs": len(history.records),
+        "seed": seed,
         "train_seconds": round(seconds, 1),
         "seconds_per_epoch": round(sum(history.column("seconds")) / len(history.records), 2),
-        "test_elbo": round(result.elbo, 2), "test_log_px": round(result.log_px, 2),
-        "test_log_px_samples": eval_samples, "device": str(device),
-        "threads": torch.get_num_threads(), "torch": torch.__version__,
+        "test_elbo": round(result.elbo, 2),
+        "test_log_px": round(result.log_px, 2),
+        "test_log_px_samples": eval_samples,
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
         "history": history.to_dicts(),
     }
     path = weights_dir() / f"{name}.safetensors"
-    sha = save_checkpoint(path, model.cpu(), metrics={k: v for k, v in card.items() if k != "history"})
+    sha = save_checkpoint(
+        path, model.cpu(), metrics={k: v for k, v in card.items() if k != "history"}
+    )
     card["sha256"] = sha
     atomic_write_bytes(weights_dir() / f"{name}.json", json.dumps(card, indent=1).encode())
     entries = registry() | {name: {"sha256": sha, "file": path.name}}
@@ -162,14 +194,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-root", default=None)
     args = parser.parse_args(argv)
     for name in args.name or sorted(RECIPES):
-        card = regenerate(name, args.epochs, args.seed, args.eval_samples, args.eval_images,
-                          args.data_root)
-        print(f"{name}: test ELBO {card['test_elbo']} nats, log p(x) {card['test_log_px']} nats "
-              f"(K={card['test_log_px_samples']}), {card['seconds_per_epoch']} s/epoch")
+        card = regenerate(
+            name, args.epochs, args.seed, args.eval_samples, args.eval_images, args.data_root
+        )
+        print(
+            f"{name}: test ELBO {card['test_elbo']} nats, log p(x) {card['test_log_px']} nats "
+            f"(K={card['test_log_px_samples']}), {card['seconds_per_epoch']} s/epoch"
+        )
 
 
-def load_or_train(name: str, epochs: int | None = None, device: torch.device | str | None = None,
-                  data_root: str | None = None, seed: int = 0) -> tuple[VAE, Card]:
+def load_or_train(
+    name: str,
+    epochs: int | None = None,
+    device: torch.device | str | None = None,
+    data_root: str | None = None,
+    seed: int = 0,
+) -> tuple[VAE, Card]:
     """The shipped model when it is present, else a freshly trained one; with its Card.
 
     A notebook calls this so that it runs in a few seconds with the package's weights, and

@@ -5,21 +5,27 @@ binarizes the batch with one `torch.bernoulli`, and runs one forward and backwar
 The settings of a run are one `TrainConfig`; the loop knows the model only through `step_loss`,
 which returns the two terms of Eq. (8) computed by the package's kernels.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import Tensor
 
 from . import kernels
-from ._validate import (check_generator, check_positive_float, check_positive_int, check_tensor,
-                        check_work)
+from ._validate import (
+    check_generator,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+    check_work,
+)
 from .checkpoint import TrainingState, load_training_state, save_training_state
 from .config import TrainConfig
 from .data import ImageSet
@@ -38,7 +44,7 @@ class TrainingDiverged(RuntimeError):
 
     epoch: int | None = None
     step: int | None = None
-    history: "History | None" = None
+    history: History | None = None
 
 
 def make_optimizer(model: VAE, lr: float = TrainConfig.lr) -> torch.optim.Optimizer:
@@ -71,8 +77,14 @@ class Evaluation:
 
 
 @torch.no_grad()
-def evaluate(model: VAE, x: Tensor, num_samples: int = 100, batch_size: int = 100,
-             generator: torch.Generator | None = None, likelihood: str = "bernoulli") -> Evaluation:
+def evaluate(
+    model: VAE,
+    x: Tensor,
+    num_samples: int = 100,
+    batch_size: int = 100,
+    generator: torch.Generator | None = None,
+    likelihood: str = "bernoulli",
+) -> Evaluation:
     """Test ELBO (Eq. 8) and the importance-weighted log p(x), from the same K samples per image."""
     check_model(model)
     check_positive_int("num_samples", num_samples)
@@ -85,18 +97,28 @@ def evaluate(model: VAE, x: Tensor, num_samples: int = 100, batch_size: int = 10
     elbos, bounds = [], []
     for start in range(0, x.shape[0], batch_size):
         chunks = chunk_sizes(num_samples, max(1, 50000 // batch_size))
-        log_w = torch.cat([log_weights(model, x[start:start + batch_size], k, generator,
-                                       likelihood=likelihood) for k in chunks])  # (K, B)
+        log_w = torch.cat(
+            [
+                log_weights(
+                    model, x[start : start + batch_size], k, generator, likelihood=likelihood
+                )
+                for k in chunks
+            ]
+        )  # (K, B)
         elbos.append(log_w.mean(0))
         bounds.append(kernels.log_mean_exp(log_w, 0))
     model.train(was_training)
-    return Evaluation(float(torch.cat(elbos).mean()), float(torch.cat(bounds).mean()),
-                      num_samples, x.shape[0])
+    return Evaluation(
+        float(torch.cat(elbos).mean()), float(torch.cat(bounds).mean()), num_samples, x.shape[0]
+    )
 
 
-def step_loss(model: VAE, x: Tensor, generator: torch.Generator | None,
-              log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
-              ) -> tuple[Tensor, Tensor]:
+def step_loss(
+    model: VAE,
+    x: Tensor,
+    generator: torch.Generator | None,
+    log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
+) -> tuple[Tensor, Tensor]:
     """Batch means of -E_q[log p(x|z)] (one reparameterized sample) and KL: the terms of Eq. (8).
 
     x (B, D) must already be checked; `log_px_z` is a likelihood kernel (logits, x) -> (B,).
@@ -120,11 +142,19 @@ def _check_finite(loss: Tensor, model, epoch: int, step: int) -> None:
         raise error
 
 
-def fit(model: VAE, train: ImageSet, test: ImageSet | None = None,
-        config: TrainConfig | None = None, *, optimizer: torch.optim.Optimizer | None = None,
-        generator: torch.Generator | None = None, history: History | None = None,
-        checkpoint_path: str | os.PathLike | None = None,
-        resume: str | os.PathLike | TrainingState | None = None, **settings) -> History:
+def fit(
+    model: VAE,
+    train: ImageSet,
+    test: ImageSet | None = None,
+    config: TrainConfig | None = None,
+    *,
+    optimizer: torch.optim.Optimizer | None = None,
+    generator: torch.Generator | None = None,
+    history: History | None = None,
+    checkpoint_path: str | os.PathLike | None = None,
+    resume: str | os.PathLike | TrainingState | None = None,
+    **settings,
+) -> History:
     """Maximize the ELBO with Adam for `config.epochs` more epochs; return the per-epoch History.
 
     The settings are a `TrainConfig`; keyword arguments override its fields
@@ -150,8 +180,9 @@ def fit(model: VAE, train: ImageSet, test: ImageSet | None = None,
     check_generator("generator", generator)
     if resume is not None:
         if not isinstance(resume, (str, os.PathLike, TrainingState)):
-            raise TypeError(f"resume must be a checkpoint path or a TrainingState, got "
-                            f"{type(resume).__name__}")
+            raise TypeError(
+                f"resume must be a checkpoint path or a TrainingState, got {type(resume).__name__}"
+            )
         state = resume if isinstance(resume, TrainingState) else load_training_state(resume, model)
         if state.model is not model:
             model.load_state_dict(state.model.state_dict())
@@ -164,18 +195,26 @@ def fit(model: VAE, train: ImageSet, test: ImageSet | None = None,
     test_x = None
     if test is not None:
         test_x = test.binarized(seed=0) if config.binarize else test.images
-        test_x = test_x[:config.eval_images]
+        test_x = test_x[: config.eval_images]
     start, first = time.perf_counter(), len(history.records) + 1
     model.train()
     # progress=True leaves `disable` to tqdm, so TQDM_DISABLE=1 (set by the book build) applies
-    bar = tqdm(range(first, first + config.epochs), desc="epochs",
-               **({} if config.progress else {"disable": True}))
+    bar = tqdm(
+        range(first, first + config.epochs),
+        desc="epochs",
+        **({} if config.progress else {"disable": True}),
+    )
     try:
         for epoch in bar:
             record = train_epoch(model, train, optimizer, generator, epoch, config, log_px_z)
             if test_x is not None:
-                result = evaluate(model, test_x, config.eval_samples, generator=generator,
-                                  likelihood=config.likelihood)
+                result = evaluate(
+                    model,
+                    test_x,
+                    config.eval_samples,
+                    generator=generator,
+                    likelihood=config.likelihood,
+                )
                 record.test_elbo, record.test_log_px = result.elbo, result.log_px
             history.records.append(record)
             bar.set_postfix(loss=f"{record.loss:.2f}", kl=f"{record.kl:.2f}")
@@ -199,40 +238,53 @@ def _settings(config: object, settings: dict) -> TrainConfig:
     if config is None:
         config = TrainConfig()
     if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a vae_core.TrainConfig (e.g. TrainConfig(epochs=3)), "
-                        f"got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a vae_core.TrainConfig (e.g. TrainConfig(epochs=3)), "
+            f"got {type(config).__name__}"
+        )
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(settings) - fields)
     if unknown:
-        raise TypeError(f"fit() got unknown setting(s) {unknown}; the settings are the fields "
-                        f"of TrainConfig: {sorted(fields)}")
+        raise TypeError(
+            f"fit() got unknown setting(s) {unknown}; the settings are the fields "
+            f"of TrainConfig: {sorted(fields)}"
+        )
     return dataclasses.replace(config, **settings) if settings else config
 
 
 def _check_optimizer(optimizer: object, model: VAE) -> None:
     if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got "
-                        f"{type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}"
+        )
     held = {id(p) for group in optimizer.param_groups for p in group["params"]}
     if not held & {id(p) for p in model.parameters()}:
-        raise ValueError("optimizer holds none of model's parameters (it was built for another "
-                         "model), so training would change nothing; build it with "
-                         "train.make_optimizer(model)")
+        raise ValueError(
+            "optimizer holds none of model's parameters (it was built for another "
+            "model), so training would change nothing; build it with "
+            "train.make_optimizer(model)"
+        )
 
 
 def _check_image_set(name: str, value, model) -> None:
     if not isinstance(value, ImageSet):
-        raise TypeError(f"{name} must be a vae_core.data.ImageSet (from vae_core.data.load, or "
-                        f"ImageSet(images, labels) for your own (N, D) tensor), got "
-                        f"{type(value).__name__}")
-    check_tensor(f"{name}.images", value.images, ndim=2, last_dim=model.config.data_dim,
-                 unit_interval=True)
+        raise TypeError(
+            f"{name} must be a vae_core.data.ImageSet (from vae_core.data.load, or "
+            f"ImageSet(images, labels) for your own (N, D) tensor), got "
+            f"{type(value).__name__}"
+        )
+    check_tensor(
+        f"{name}.images", value.images, ndim=2, last_dim=model.config.data_dim, unit_interval=True
+    )
     if value.images.device != model.device:
-        raise ValueError(f"{name} is on {value.images.device} but the model is on "
-                         f"{model.device}; use {name}.to(model.device)")
+        raise ValueError(
+            f"{name} is on {value.images.device} but the model is on "
+            f"{model.device}; use {name}.to(model.device)"
+        )
     if value.images.dtype != model.dtype:
-        raise TypeError(f"{name}.images must have the model's dtype {model.dtype}, got "
-                        f"{value.images.dtype}")
+        raise TypeError(
+            f"{name}.images must have the model's dtype {model.dtype}, got {value.images.dtype}"
+        )
 
 
 def _moved_optimizer(optimizer, model, lr: float):
@@ -242,10 +294,15 @@ def _moved_optimizer(optimizer, model, lr: float):
     return fresh
 
 
-def train_epoch(model: VAE, train: ImageSet, optimizer: torch.optim.Optimizer,
-                generator: torch.Generator, epoch: int, config: TrainConfig,
-                log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
-                ) -> EpochRecord:
+def train_epoch(
+    model: VAE,
+    train: ImageSet,
+    optimizer: torch.optim.Optimizer,
+    generator: torch.Generator,
+    epoch: int,
+    config: TrainConfig,
+    log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
+) -> EpochRecord:
     """One pass over `train` in batches of config.batch_size; returns the epoch's averages."""
     tic = time.perf_counter()
     total_rec = torch.zeros((), device=model.device)

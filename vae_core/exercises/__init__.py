@@ -3,6 +3,7 @@ reference and says in plain words what is wrong (shape, sign, a numerical mismat
 
 One module per chapter; each checker returns a `Report` that prints as a readable verdict.
 """
+
 from ._report import Report
 
 __all__ = ["Report"]

@@ -2,12 +2,13 @@
 without crashing the notebook (and refuse it if it changes its inputs in place), say plainly when
 the answer is not finite, name a known mistake when the answer matches one, and otherwise say how
 the answer differs from the reference."""
+
 from __future__ import annotations
 
 import math
 import textwrap
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import Tensor
@@ -33,16 +34,25 @@ class Report:
     def __repr__(self) -> str:
         if self.passed:
             return f"{self.exercise}: correct."
-        # wrapped to the book's text column (88 characters), so no output scrolls sideways
-        lines = "\n".join(textwrap.fill(p, 88, initial_indent="  - ", subsequent_indent="    ")
-                          for p in self.problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
         return f"{self.exercise}: not yet.\n{lines}"
 
-    _repr_pretty_ = lambda self, printer, cycle: printer.text(repr(self))  # noqa: E731
+    def __str__(self) -> str:
+        """The verdict wrapped to the book's text column (88 characters), as notebooks show it."""
+        if self.passed:
+            return repr(self)
+        lines = "\n".join(
+            textwrap.fill(p, 88, initial_indent="  - ", subsequent_indent="    ")
+            for p in self.problems
+        )
+        return f"{self.exercise}: not yet.\n{lines}"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's display of a report: the wrapped verdict."""
+        printer.text(str(self))
 
 
-def run_student(report: Report, fn: Callable, *args: object,
-                names: Sequence[str] = ()) -> object:
+def run_student(report: Report, fn: Callable, *args: object, names: Sequence[str] = ()) -> object:
     """Call the student's function; return its answer, or None after recording what went wrong.
 
     Wrong means: it raised, or it changed one of its tensor inputs in place (the caller still
@@ -54,8 +64,10 @@ def run_student(report: Report, fn: Callable, *args: object,
     except Exception as error:  # the student's code can fail in any way
         message = f"your function raised {type(error).__name__}: {error}"
         if "in-place" in str(error) or "inplace" in str(error):
-            message += (" This is an in-place change of an input (x += ..., x.add_(...), "
-                        "x[...] = ...): compute a new tensor instead (x = x + ...).")
+            message += (
+                " This is an in-place change of an input (x += ..., x.add_(...), "
+                "x[...] = ...): compute a new tensor instead (x = x + ...)."
+            )
         report.problems.append(message)
         return None
     for i, (arg, old) in enumerate(zip(args, before)):
@@ -68,13 +80,15 @@ def run_student(report: Report, fn: Callable, *args: object,
                 f"your function changes its input `{name}` in place (+=, *=, .add_(), "
                 f".clamp_(), {name}[...] = ... or similar). The caller still needs `{name}` "
                 f"unchanged: build a new tensor instead ({name} = {name} + ..., or work on "
-                f"{name}.clone()).")
+                f"{name}.clone())."
+            )
             return None
     return got
 
 
-def screen(report: Report, name: str, got: object, *, nan: str = "", neg_inf: str = "",
-           pos_inf: str = "") -> bool:
+def screen(
+    report: Report, name: str, got: object, *, nan: str = "", neg_inf: str = "", pos_inf: str = ""
+) -> bool:
     """First look at an answer: True if `got` is a tensor of finite values, else say why not.
 
     `nan`, `neg_inf` and `pos_inf` are hints for the likely cause of each kind of non-finite
@@ -85,25 +99,35 @@ def screen(report: Report, name: str, got: object, *, nan: str = "", neg_inf: st
         return False
     value = got.detach()
     if value.is_complex():
-        report.problems.append(f"{name} is a complex tensor ({value.dtype}); the answer is real: "
-                               "a log of a negative number, or a complex dtype, made it so.")
+        report.problems.append(
+            f"{name} is a complex tensor ({value.dtype}); the answer is real: "
+            "a log of a negative number, or a complex dtype, made it so."
+        )
         return False
     if not value.is_floating_point() or bool(torch.isfinite(value).all()):
         return True
-    kinds = [("NaN", torch.isnan(value), nan), ("-inf", value == -math.inf, neg_inf),
-             ("+inf", value == math.inf, pos_inf)]
+    kinds = [
+        ("NaN", torch.isnan(value), nan),
+        ("-inf", value == -math.inf, neg_inf),
+        ("+inf", value == math.inf, pos_inf),
+    ]
     found, hints = [], []
     for label, mask, hint in kinds:
         count = int(mask.sum())
         if count == 0:
             continue
-        where = "" if value.ndim == 0 else \
-            f", the first at index {tuple(mask.nonzero()[0].tolist())}"
+        where = (
+            "" if value.ndim == 0 else f", the first at index {tuple(mask.nonzero()[0].tolist())}"
+        )
         found.append(f"{label} in {count} of {value.numel()} entries{where}")
         if hint:
             hints.append(hint)
-    report.problems.append(f"{name} is not finite: it contains " + "; ".join(found) + "."
-                           + "".join(f" {h}" for h in hints))
+    report.problems.append(
+        f"{name} is not finite: it contains "
+        + "; ".join(found)
+        + "."
+        + "".join(f" {h}" for h in hints)
+    )
     return False
 
 
@@ -115,8 +139,16 @@ def returns_zeros(report: Report, got: object, expected: Tensor, todo: str) -> b
     return False
 
 
-def name_mistake(report: Report, got: object, expected: Tensor, mistakes: Mistakes, *,
-                 rtol: float = 1e-4, atol: float = 1e-5, prefix: str = "") -> bool:
+def name_mistake(
+    report: Report,
+    got: object,
+    expected: Tensor,
+    mistakes: Mistakes,
+    *,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    prefix: str = "",
+) -> bool:
     """Record and return True if `got` is not `expected` but is what a known mistake returns.
 
     Each mistake's tensor may have any shape (summing over the wrong axis changes it); mistakes
@@ -130,15 +162,26 @@ def name_mistake(report: Report, got: object, expected: Tensor, mistakes: Mistak
     items = mistakes.items() if isinstance(mistakes, Mapping) else mistakes
     for explanation, wrong in items:
         wrong = wrong.to(expected.dtype)
-        if (wrong.shape == value.shape and bool(torch.isfinite(wrong).all())
-                and torch.allclose(value, wrong, rtol=rtol, atol=atol)):
+        if (
+            wrong.shape == value.shape
+            and bool(torch.isfinite(wrong).all())
+            and torch.allclose(value, wrong, rtol=rtol, atol=atol)
+        ):
             report.problems.append(prefix + explanation)
             return True
     return False
 
 
-def compare(report: Report, name: str, got: object, expected: Tensor, *, rtol: float = 1e-4,
-            atol: float = 1e-5, hint: str = "") -> bool:
+def compare(
+    report: Report,
+    name: str,
+    got: object,
+    expected: Tensor,
+    *,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    hint: str = "",
+) -> bool:
     """Add a problem to `report` unless `got` is a tensor close to `expected`; say what differs."""
     if not isinstance(got, Tensor):
         report.problems.append(f"{name} should be a torch.Tensor, but it is {type(got).__name__}.")
@@ -146,7 +189,8 @@ def compare(report: Report, name: str, got: object, expected: Tensor, *, rtol: f
     if got.shape != expected.shape:
         report.problems.append(
             f"{name} has shape {tuple(got.shape)}, expected {tuple(expected.shape)}. "
-            "Check which axis you sum over (the latent or pixel axis is the last one).")
+            "Check which axis you sum over (the latent or pixel axis is the last one)."
+        )
         return False
     got = got.detach().to(expected.dtype)
     if not torch.isfinite(got).all():
@@ -155,20 +199,30 @@ def compare(report: Report, name: str, got: object, expected: Tensor, *, rtol: f
     if torch.allclose(got, expected, rtol=rtol, atol=atol):
         return True
     if torch.allclose(-got, expected, rtol=rtol, atol=atol):
-        report.problems.append(f"{name} has the wrong sign: every value is the negative of the "
-                               f"expected one.")
+        report.problems.append(
+            f"{name} has the wrong sign: every value is the negative of the expected one."
+        )
         return False
     worst = (got - expected).abs().argmax()
     report.problems.append(
         f"{name} differs from the reference: at index {worst.item()} you give "
         f"{got.flatten()[worst].item():.6g}, expected {expected.flatten()[worst].item():.6g}."
-        + (f" Hint: {hint}" if hint else ""))
+        + (f" Hint: {hint}" if hint else "")
+    )
     return False
 
 
-def check_against(report: Report, name: str, got: object, expected: Tensor,
-                  mistakes: Mistakes = (), *, rtol: float = 1e-4, atol: float = 1e-5,
-                  hint: str = "") -> bool:
+def check_against(
+    report: Report,
+    name: str,
+    got: object,
+    expected: Tensor,
+    mistakes: Mistakes = (),
+    *,
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    hint: str = "",
+) -> bool:
     """`compare`, after first naming the known mistake that `got` matches, if any."""
     if name_mistake(report, got, expected, mistakes, rtol=rtol, atol=atol, prefix=f"{name}: "):
         return False
@@ -183,9 +237,18 @@ def close(got: object, value: Tensor, *, rtol: float = 1e-4, atol: float = 1e-5)
     return bool(torch.isfinite(got).all()) and torch.allclose(got, value, rtol=rtol, atol=atol)
 
 
-def check_again(report: Report, what: str, fn: Callable, args: Sequence[object],
-                expected: Tensor, *, names: Sequence[str] = (), rtol: float = 1e-4,
-                atol: float = 1e-5, name: str = "the answer") -> bool:
+def check_again(
+    report: Report,
+    what: str,
+    fn: Callable,
+    args: Sequence[object],
+    expected: Tensor,
+    *,
+    names: Sequence[str] = (),
+    rtol: float = 1e-4,
+    atol: float = 1e-5,
+    name: str = "the answer",
+) -> bool:
     """Run `fn` on a second set of inputs (`what` describes them) and compare with `expected`.
 
     An answer right on the first inputs and wrong here usually has a size or a value written
@@ -196,9 +259,10 @@ def check_again(report: Report, what: str, fn: Callable, args: Sequence[object],
     if len(report.problems) > before and report.problems[-1].startswith("your function raised"):
         report.problems[-1] = (
             f"right on the first inputs, but for {what} it "
-            f"{report.problems[-1][len('your function '):].rstrip('.')}: do not write sizes or "
+            f"{report.problems[-1][len('your function ') :].rstrip('.')}: do not write sizes or "
             "values of the first example into the code; take them from the inputs "
-            "(e.g. x.shape[0]).")
+            "(e.g. x.shape[0])."
+        )
         return False
     if not report.passed or not screen(report, f"{name} for {what}", got):
         return False
@@ -207,8 +271,12 @@ def check_again(report: Report, what: str, fn: Callable, args: Sequence[object],
     shape = tuple(got.shape) if isinstance(got, Tensor) else None
     report.problems.append(
         f"right on the first inputs but not for {what}"
-        + (f" (shape {shape}, expected {tuple(expected.shape)})" if shape != tuple(expected.shape)
-           else "")
+        + (
+            f" (shape {shape}, expected {tuple(expected.shape)})"
+            if shape != tuple(expected.shape)
+            else ""
+        )
         + ": do not write sizes or values of the first example into the code; take them from "
-          "the inputs (e.g. x.shape[0]) and reduce over the named axis.")
+        "the inputs (e.g. x.shape[0]) and reduce over the named axis."
+    )
     return False

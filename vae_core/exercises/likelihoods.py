@@ -8,10 +8,11 @@ dense grid from -100 to 100 (every 0.05 from -40 to 40), on tiny logits down to 
 reference. An approximation that is right at a few points and wrong between them, such as a
 Taylor series used too far from 0, fails with the place where it is wrong.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -38,7 +39,7 @@ def _logits() -> Tensor:
 def _taylor(logits: Tensor, terms: int) -> Tensor:
     l2 = logits.pow(2)
     coefficients = [math.log(2), 1 / 12, -7 / 1440, 31 / 90720][:terms]
-    return sum(c * l2 ** i for i, c in enumerate(coefficients))
+    return sum(c * l2**i for i, c in enumerate(coefficients))
 
 
 def _where(logits: Tensor, mask: Tensor) -> str:
@@ -53,20 +54,23 @@ def _non_finite(report: Report, logits: Tensor, values: Tensor) -> None:
     if bool(bad[logits == 0].any()):
         report.problems.append(
             "NaN or inf at logits = 0 (lambda = 1/2): the closed form is 0/0 there. Its limit "
-            "is C = 2; for small |logits| use the Taylor series log 2 + l^2/12 - 7 l^4/1440.")
+            "is C = 2; for small |logits| use the Taylor series log 2 + l^2/12 - 7 l^4/1440."
+        )
     large = bad & (logits.abs() >= 8)
     if bool(large.any()):
         report.problems.append(
             f"NaN or inf at large |logits| ({_where(logits, large)}): sigmoid(40) rounds to 1 in "
             "float32, so 1 - 2 lambda is exactly -1 and atanh(-1) = -inf, and exp(89) overflows "
             "float32. Stay in logits and in |l|: C = |l| / tanh(|l| / 2), with tanh, never exp "
-            "of a large number.")
+            "of a large number."
+        )
     negative = bad & (logits < 0) & (logits > -8)
     if bool(negative.any()) and not bool((bad & (logits > 0) & (logits < 8)).any()):
         report.problems.append(
             f"NaN at negative logits ({_where(logits, negative)}) only: for l < 0, l and "
             "tanh(l / 2) are both negative, so log(l) - log(tanh(l / 2)) takes logs of negative "
-            "numbers. Their ratio is positive: take log(l / tanh(l / 2)), or use |l|.")
+            "numbers. Their ratio is positive: take log(l / tanh(l / 2)), or use |l|."
+        )
     if len(report.problems) == before:
         report.problems.append(f"NaN or inf at logits {_where(logits, bad)}.")
 
@@ -83,31 +87,39 @@ def _value_problem(report: Report, logits: Tensor, values: Tensor, expected: Ten
     if bool(torch.allclose(values.double(), expected.exp(), rtol=1e-3, atol=1e-3)):
         report.problems.append("you return C itself; the exercise asks for its logarithm, log C.")
     elif bool(torch.allclose(values.double(), expected - math.log(2), atol=VALUE_ATOL)):
-        report.problems.append("you are off by log 2 everywhere: C = 2 atanh(1 - 2 lambda) / "
-                               "(1 - 2 lambda) has a factor 2 (C = 2 at lambda = 1/2).")
-    elif any(abs(got - _taylor(torch.tensor(worst, dtype=torch.float64), n).item()) < 1e-5
-             for n in (1, 2, 3, 4)):
+        report.problems.append(
+            "you are off by log 2 everywhere: C = 2 atanh(1 - 2 lambda) / "
+            "(1 - 2 lambda) has a factor 2 (C = 2 at lambda = 1/2)."
+        )
+    elif any(
+        abs(got - _taylor(torch.tensor(worst, dtype=torch.float64), n).item()) < 1e-5
+        for n in (1, 2, 3, 4)
+    ):
         report.problems.append(
             f"your Taylor series is used too far from 0: wrong for {region}; {at}. The series "
             "log 2 + l^2/12 - 7 l^4/1440 is accurate to 1e-4 only for |l| below about 0.5 "
             "(the constant log 2 alone only below 0.05): switch to the closed form "
-            "l / tanh(l / 2) there.")
+            "l / tanh(l / 2) there."
+        )
     elif abs(got - math.log(abs(worst))) < 1e-5:
         report.problems.append(
             f"you use the large-|l| limit log|l| where it is not yet accurate: wrong for "
             f"{region}; {at}. log C = log|l| - log tanh(|l| / 2), and the second term is below "
-            "1e-4 only for |l| above about 10.")
+            "1e-4 only for |l| above about 10."
+        )
     elif abs(got - want) > 0.05 and bool((wrong & (logits < 0)).all()):
-        report.problems.append(f"wrong for negative logits only ({at}); C(l) = l / tanh(l / 2) "
-                               "is even, C(-l) = C(l).")
+        report.problems.append(
+            f"wrong for negative logits only ({at}); C(l) = l / tanh(l / 2) is even, C(-l) = C(l)."
+        )
     else:
         c_worst = math.exp(want)
-        hint = ("near logits = 0 use the Taylor series log 2 + l^2/12 - 7 l^4/1440."
-                if abs(worst) < 0.1 else
-                f"at logits = {worst:g}, C = l / tanh(l / 2) = {c_worst:.4g}; for large |l| it "
-                f"approaches |l|.")
-        report.problems.append(f"log C differs from the reference for {region}: {at}. Hint: "
-                               f"{hint}")
+        hint = (
+            "near logits = 0 use the Taylor series log 2 + l^2/12 - 7 l^4/1440."
+            if abs(worst) < 0.1
+            else f"at logits = {worst:g}, C = l / tanh(l / 2) = {c_worst:.4g}; for large |l| it "
+            f"approaches |l|."
+        )
+        report.problems.append(f"log C differs from the reference for {region}: {at}. Hint: {hint}")
 
 
 def check_continuous_bernoulli_log_norm(fn: Callable[[Tensor], Tensor]) -> Report:
@@ -132,8 +144,12 @@ def check_continuous_bernoulli_log_norm(fn: Callable[[Tensor], Tensor]) -> Repor
         screen(report, "log C", got)
         _non_finite(report, logits.detach(), values)
         return report
-    if returns_zeros(report, values, expected, "log C = log(l / tanh(l / 2)), with its Taylor "
-                     "series log 2 + l^2/12 - 7 l^4/1440 near 0."):
+    if returns_zeros(
+        report,
+        values,
+        expected,
+        "log C = log(l / tanh(l / 2)), with its Taylor series log 2 + l^2/12 - 7 l^4/1440 near 0.",
+    ):
         return report
     if not torch.allclose(values.double(), expected, rtol=1e-5, atol=VALUE_ATOL):
         _value_problem(report, logits.detach(), values, expected)
@@ -143,12 +159,15 @@ def check_continuous_bernoulli_log_norm(fn: Callable[[Tensor], Tensor]) -> Repor
         report.problems.append(
             "the values are right, but log C carries no gradient back to the logits (.detach(), "
             ".item(), NumPy, math.* on elements, torch.tensor(...) or torch.no_grad() cut it). "
-            "Training differentiates log C: build it from torch operations on logits.")
+            "Training differentiates log C: build it from torch operations on logits."
+        )
         return report
     (grad,) = torch.autograd.grad(got.sum(), logits, allow_unused=True)
     if grad is None:
-        report.problems.append("the values are right, but no gradient reaches the logits: "
-                               "build log C from torch operations on logits.")
+        report.problems.append(
+            "the values are right, but no gradient reaches the logits: "
+            "build log C from torch operations on logits."
+        )
         return report
     if not bool(torch.isfinite(grad).all()):
         at_zero = not math.isfinite(grad[logits.detach() == 0][0].item())
@@ -156,18 +175,23 @@ def check_continuous_bernoulli_log_norm(fn: Callable[[Tensor], Tensor]) -> Repor
             "the values are right, but the gradient is NaN or inf"
             + (" at logits = 0" if at_zero else "")
             + ": torch.where differentiates both branches, so give the branch you do not "
-              "use a safe input (e.g. torch.where(far, logits, 1.0)) before dividing.")
+            "use a safe input (e.g. torch.where(far, logits, 1.0)) before dividing."
+        )
         return report
     error = (grad.double() - expected_grad).abs()
     if bool((error > GRAD_ATOL + 1e-3 * expected_grad.abs()).any()):
         index = int(error.argmax())
         worst = logits[index].item()
-        why = ("near 0 the closed form's derivative, 1/l - 1/sinh(l), is a difference of two "
-               "huge numbers and cancels catastrophically in float32: use the Taylor series "
-               "there (its derivative is l/6)." if abs(worst) < 0.05 else
-               "was part of the formula detached, or built from a constant?")
+        why = (
+            "near 0 the closed form's derivative, 1/l - 1/sinh(l), is a difference of two "
+            "huge numbers and cancels catastrophically in float32: use the Taylor series "
+            "there (its derivative is l/6)."
+            if abs(worst) < 0.05
+            else "was part of the formula detached, or built from a constant?"
+        )
         report.problems.append(
             f"the values are right, but the gradient is wrong at logits = {worst:g}: you give "
             f"{grad[index].item():.6g}, expected {expected_grad[index].item():.6g} "
-            f"(d log C / dl = 1/l - 1/sinh(l)); {why}")
+            f"(d log C / dl = 1/l - 1/sinh(l)); {why}"
+        )
     return report

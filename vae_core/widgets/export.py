@@ -15,6 +15,7 @@ points; `dtype="float32"` doubles the payload and removes the error).
 Only what `vae_core` builds is exported: an nn.Sequential of nn.Linear layers with nn.ReLU between
 them. Anything else raises `DecoderExportError`, and the widgets fall back to decoding in Python.
 """
+
 from __future__ import annotations
 
 import base64
@@ -40,7 +41,8 @@ def _sequential(decoder) -> nn.Sequential:
     if not isinstance(decoder, nn.Sequential):
         raise DecoderExportError(
             f"cannot export a {type(decoder).__name__}: the browser decoder runs an "
-            "nn.Sequential of Linear layers with ReLU between them (model.decoder.net)")
+            "nn.Sequential of Linear layers with ReLU between them (model.decoder.net)"
+        )
     return decoder
 
 
@@ -57,7 +59,8 @@ def _layers(net: nn.Sequential) -> list[tuple[nn.Linear, str]]:
         else:
             raise DecoderExportError(
                 f"layer {i} is {type(module).__name__}: the browser decoder supports only "
-                "Linear layers with one ReLU after each hidden Linear")
+                "Linear layers with one ReLU after each hidden Linear"
+            )
     if not layers or layers[-1][1] != "pending":
         raise DecoderExportError("the decoder must end with a Linear layer (the logits)")
     layers[-1] = (layers[-1][0], "none")
@@ -75,16 +78,26 @@ def export_decoder(decoder, dtype: str = "float16") -> dict:
     chunks, specs = [], []
     for linear, activation in layers:
         w = linear.weight.detach().cpu().double().numpy()  # (n_out, n_in)
-        b = (linear.bias.detach().cpu().double().numpy() if linear.bias is not None
-             else np.zeros(linear.out_features))  # (n_out,)
-        chunks += [w.astype("<" + np.dtype(DTYPES[dtype]).str[1:]).tobytes(),
-                   b.astype("<" + np.dtype(DTYPES[dtype]).str[1:]).tobytes()]
-        specs.append({"n_in": linear.in_features, "n_out": linear.out_features,
-                      "activation": activation})
+        b = (
+            linear.bias.detach().cpu().double().numpy()
+            if linear.bias is not None
+            else np.zeros(linear.out_features)
+        )  # (n_out,)
+        chunks += [
+            w.astype("<" + np.dtype(DTYPES[dtype]).str[1:]).tobytes(),
+            b.astype("<" + np.dtype(DTYPES[dtype]).str[1:]).tobytes(),
+        ]
+        specs.append(
+            {"n_in": linear.in_features, "n_out": linear.out_features, "activation": activation}
+        )
     if not np.isfinite(np.frombuffer(b"".join(chunks), dtype=DTYPES[dtype])).all():
         raise DecoderExportError(f"a weight overflows {dtype} (|w| > 65504) or is not finite")
-    return {"format": FORMAT, "dtype": dtype, "layers": specs,
-            "data": base64.b64encode(b"".join(chunks)).decode("ascii")}
+    return {
+        "format": FORMAT,
+        "dtype": dtype,
+        "layers": specs,
+        "data": base64.b64encode(b"".join(chunks)).decode("ascii"),
+    }
 
 
 def unpack(payload: dict) -> list[tuple[np.ndarray, np.ndarray, str]]:
@@ -95,9 +108,9 @@ def unpack(payload: dict) -> list[tuple[np.ndarray, np.ndarray, str]]:
     out, at = [], 0
     for spec in payload["layers"]:
         n_in, n_out = spec["n_in"], spec["n_out"]
-        w = flat[at:at + n_in * n_out].reshape(n_out, n_in).astype(np.float32)
+        w = flat[at : at + n_in * n_out].reshape(n_out, n_in).astype(np.float32)
         at += n_in * n_out
-        b = flat[at:at + n_out].astype(np.float32)
+        b = flat[at : at + n_out].astype(np.float32)
         at += n_out
         out.append((w, b, spec["activation"]))
     if at != flat.size:
@@ -106,7 +119,7 @@ def unpack(payload: dict) -> list[tuple[np.ndarray, np.ndarray, str]]:
 
 
 def forward(payload: dict, z: np.ndarray) -> np.ndarray:
-    """The payload's decoder in NumPy float32, the same arithmetic as decoder.js: z (P, Z) -> logits (P, D)."""
+    """The payload's decoder in NumPy float32, as decoder.js computes it: z (P, Z) -> logits (P, D)."""
     h = np.asarray(z, dtype=np.float32)
     for w, b, activation in unpack(payload):
         h = h @ w.T + b  # (P, n_out)
@@ -131,8 +144,9 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
 
 
 @torch.no_grad()
-def payload_error(decoder, payload: dict, points: int = 256, scale: float = 2.0,
-                  seed: int = 0) -> PayloadError:
+def payload_error(
+    decoder, payload: dict, points: int = 256, scale: float = 2.0, seed: int = 0
+) -> PayloadError:
     """Compare forward(payload, z) with the PyTorch decoder at z ~ N(0, scale^2 I)."""
     net = _sequential(decoder)
     n_in = payload["layers"][0]["n_in"]
@@ -141,8 +155,12 @@ def payload_error(decoder, payload: dict, points: int = 256, scale: float = 2.0,
     device = next(net.parameters()).device
     want = net(z.to(device)).double().cpu().numpy()  # (P, D)
     got = forward(payload, z.numpy()).astype(np.float64)
-    return PayloadError(float(np.abs(got - want).max()),
-                        float(np.abs(_sigmoid(got) - _sigmoid(want)).max()), points, scale)
+    return PayloadError(
+        float(np.abs(got - want).max()),
+        float(np.abs(_sigmoid(got) - _sigmoid(want)).max()),
+        points,
+        scale,
+    )
 
 
 def decode_logits(decoder, z: Tensor) -> Tensor:

@@ -2,8 +2,9 @@
 
 Each is an anywidget whose front end (widgets.bundle.js, built by `npm run build` from the ES
 modules in src/) decodes latent points in the browser from the decoder's weights, carried in the
-widget state by a shared `DecoderWeights` model. So the same object is live in Jupyter/Colab with a kernel and in the static book without
-one. Everything that needs the encoder or the grid is computed here, in Python, once.
+widget state by a shared `DecoderWeights` model. So the same object is live in Jupyter/Colab
+with a kernel and in the static book without one. Everything that needs the encoder or the
+grid is computed here, in Python, once.
 
 The widgets take a trained model (any VAE that vae_core builds); they know nothing of training.
 For a decoder that export_decoder cannot turn into weights, they say so and decode in Python
@@ -11,14 +12,15 @@ through the kernel instead.
 
 Shapes: N images, D pixels, Z latent dimensions.
 """
+
 from __future__ import annotations
 
 import base64
 import math
 import numbers
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import anywidget
 import ipywidgets
@@ -84,18 +86,26 @@ def _digit_entries(model, images: Tensor, labels: Tensor, indices) -> list[dict]
     """The pickable test digits: their pixels (uint8), label, and q(z|x)'s mu and logvar."""
     x = images[list(indices)].to(model.device).reshape(len(indices), -1).float()  # (n, D)
     mu, logvar = model.encode(x)  # (n, Z) each
-    return [{"index": int(i), "label": int(labels[i]),
-             "pixels": pack_uint8(torch.round(x[k] * 255).cpu().numpy()),
-             "mu": _rounded(mu[k]), "logvar": _rounded(logvar[k])}
-            for k, i in enumerate(indices)]
+    return [
+        {
+            "index": int(i),
+            "label": int(labels[i]),
+            "pixels": pack_uint8(torch.round(x[k] * 255).cpu().numpy()),
+            "mu": _rounded(mu[k]),
+            "logvar": _rounded(logvar[k]),
+        }
+        for k, i in enumerate(indices)
+    ]
 
 
-def _check_number(name: str, value, *, positive: bool = True, integer: bool = False,
-                  minimum: float | None = None) -> None:
+def _check_number(
+    name: str, value, *, positive: bool = True, integer: bool = False, minimum: float | None = None
+) -> None:
     """A number argument: finite, an int if `integer`, > 0 if `positive`, >= `minimum` if given."""
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer
-                                                 else numbers.Real):
+    if isinstance(value, bool) or not isinstance(
+        value, numbers.Integral if integer else numbers.Real
+    ):
         raise TypeError(f"{name} must be {kind}, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
@@ -108,17 +118,23 @@ def _check_number(name: str, value, *, positive: bool = True, integer: bool = Fa
 def _check_data(model, images, labels) -> int:
     """The model, and images (N, ...) with one label each; returns N."""
     if not all(hasattr(model, a) for a in ("encode", "decoder", "config")):
-        raise TypeError(f"model must be a vae_core VAE (with encode, decoder and config), "
-                        f"got {type(model).__name__}")
+        raise TypeError(
+            f"model must be a vae_core VAE (with encode, decoder and config), "
+            f"got {type(model).__name__}"
+        )
     for name, value in (("images", images), ("labels", labels)):
         if not isinstance(value, Tensor):
             raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
     if images.dim() < 2 or len(images) == 0:
-        raise ValueError(f"images must be a non-empty batch (N, D) or (N, 1, 28, 28), "
-                         f"got shape {tuple(images.shape)}")
+        raise ValueError(
+            f"images must be a non-empty batch (N, D) or (N, 1, 28, 28), "
+            f"got shape {tuple(images.shape)}"
+        )
     if labels.dim() != 1 or len(labels) != len(images):
-        raise ValueError(f"labels must be 1-D with one label per image ({len(images)} images), "
-                         f"got shape {tuple(labels.shape)}")
+        raise ValueError(
+            f"labels must be 1-D with one label per image ({len(images)} images), "
+            f"got shape {tuple(labels.shape)}"
+        )
     return len(images)
 
 
@@ -145,8 +161,11 @@ def plane_extent(codes: ArrayLike, margin: float = 0.05) -> float:
     if reach == 0:
         return 1.0
     power = 10.0 ** math.floor(math.log10(reach))
-    return next(round(f * power, 12) for f in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-                if f * power >= reach * (1 - 1e-12))
+    return next(
+        round(f * power, 12)
+        for f in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+        if f * power >= reach * (1 - 1e-12)
+    )
 
 
 def first_of_each_class(labels: Tensor, classes: int = 10) -> list[int]:
@@ -162,7 +181,8 @@ class _DecoderWidget(anywidget.AnyWidget):
     kind = traitlets.Unicode().tag(sync=True)
     latent_dim = traitlets.Int().tag(sync=True)
     decoder = traitlets.Instance(DecoderWeights, allow_none=True).tag(
-        sync=True, **ipywidgets.widget_serialization)
+        sync=True, **ipywidgets.widget_serialization
+    )
     fallback = traitlets.Unicode("").tag(sync=True)  # why decoding happens in Python, if it does
     digits = traitlets.List(traitlets.Dict()).tag(sync=True)
     digit = traitlets.Int(0).tag(sync=True)  # index into `digits`
@@ -170,25 +190,38 @@ class _DecoderWidget(anywidget.AnyWidget):
     _request = traitlets.Dict().tag(sync=True)  # front end -> Python, fallback only
     _reply = traitlets.Dict().tag(sync=True)  # Python -> front end, fallback only
 
-    def __init__(self, model, images: Tensor, labels: Tensor,
-                 digit_indices: Sequence[int] | None = None,
-                 dtype: str = "float16", **kwargs) -> None:
+    def __init__(
+        self,
+        model,
+        images: Tensor,
+        labels: Tensor,
+        digit_indices: Sequence[int] | None = None,
+        dtype: str = "float16",
+        **kwargs,
+    ) -> None:
         n = _check_data(model, images, labels)
         digit_indices = _check_indices(
-            "digit_indices", first_of_each_class(labels) if digit_indices is None
-            else digit_indices, n)
+            "digit_indices",
+            first_of_each_class(labels) if digit_indices is None else digit_indices,
+            n,
+        )
         digit = kwargs.get("digit", 0)
         _check_number("digit", digit, positive=False, integer=True, minimum=0)
         if digit >= len(digit_indices):
-            raise ValueError(f"digit must index digit_indices (0 to {len(digit_indices) - 1}), "
-                             f"got {digit}")
+            raise ValueError(
+                f"digit must index digit_indices (0 to {len(digit_indices) - 1}), got {digit}"
+            )
         try:
             weights, fallback = decoder_weights(model, dtype), ""
         except DecoderExportError as err:
             weights, fallback = None, str(err)
-        super().__init__(decoder=weights, fallback=fallback,
-                         latent_dim=model.config.latent_dim,
-                         digits=_digit_entries(model, images, labels, digit_indices), **kwargs)
+        super().__init__(
+            decoder=weights,
+            fallback=fallback,
+            latent_dim=model.config.latent_dim,
+            digits=_digit_entries(model, images, labels, digit_indices),
+            **kwargs,
+        )
         self._torch_decoder = model.decoder
         if weights is None:
             self.observe(self._decode_in_python, "_request")
@@ -202,8 +235,11 @@ class _DecoderWidget(anywidget.AnyWidget):
         request = change["new"]
         z = torch.tensor(request["z"], dtype=torch.float32)  # (P, Z)
         logits = decode_logits(self._torch_decoder, z).numpy().astype("<f4")  # (P, D)
-        self._reply = {"seq": request["seq"], "count": len(z),
-                       "logits": base64.b64encode(logits.tobytes()).decode("ascii")}
+        self._reply = {
+            "seq": request["seq"],
+            "count": len(z),
+            "logits": base64.b64encode(logits.tobytes()).decode("ascii"),
+        }
 
 
 def _require_2d(model, name: str) -> None:
@@ -212,7 +248,8 @@ def _require_2d(model, name: str) -> None:
         raise ValueError(
             f"{name} draws the latent plane, so it needs a model with latent_dim 2, got "
             f"latent_dim {model.config.latent_dim}; to explore a model with any latent_dim use "
-            "LatentTraversal (one slider per dimension) or Interpolation (between two codes)")
+            "LatentTraversal (one slider per dimension) or Interpolation (between two codes)"
+        )
 
 
 class LatentPlane(_DecoderWidget):
@@ -226,9 +263,16 @@ class LatentPlane(_DecoderWidget):
     extent = traitlets.Float(4.0).tag(sync=True)
 
     @torch.no_grad()
-    def __init__(self, model, images: Tensor, labels: Tensor, n_points: int = 2000,
-                 extent: float | None = None, digit_indices: Sequence[int] | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        model,
+        images: Tensor,
+        labels: Tensor,
+        n_points: int = 2000,
+        extent: float | None = None,
+        digit_indices: Sequence[int] | None = None,
+        **kwargs,
+    ) -> None:
         _check_data(model, images, labels)
         _require_2d(model, "LatentPlane")
         _check_number("n_points", n_points, integer=True)
@@ -238,10 +282,14 @@ class LatentPlane(_DecoderWidget):
         x = images[:n].to(model.device).reshape(n, -1).float()
         mu, _ = model.encode(x)  # (N, 2)
         mu = mu.cpu().numpy()
-        points = {"z1": pack_float16(mu[:, 0]), "z2": pack_float16(mu[:, 1]),
-                  "labels": pack_uint8(labels[:n].cpu().numpy())}
-        super().__init__(model, images, labels, digit_indices, kind="plane", points=points,
-                         **kwargs)
+        points = {
+            "z1": pack_float16(mu[:, 0]),
+            "z2": pack_float16(mu[:, 1]),
+            "labels": pack_uint8(labels[:n].cpu().numpy()),
+        }
+        super().__init__(
+            model, images, labels, digit_indices, kind="plane", points=points, **kwargs
+        )
         if not self.z:
             self.z = list(self.digits[self.digit]["mu"])
         codes = np.concatenate([mu.ravel(), np.ravel([d["mu"] for d in self.digits])])
@@ -276,29 +324,45 @@ class PosteriorView(_DecoderWidget):
     posteriors = traitlets.List(traitlets.Dict()).tag(sync=True)
 
     @torch.no_grad()
-    def __init__(self, model, images: Tensor, labels: Tensor,
-                 digit_indices: Sequence[int] | None = None,
-                 resolution: int = 101, **kwargs) -> None:
+    def __init__(
+        self,
+        model,
+        images: Tensor,
+        labels: Tensor,
+        digit_indices: Sequence[int] | None = None,
+        resolution: int = 101,
+        **kwargs,
+    ) -> None:
         n = _check_data(model, images, labels)
         _require_2d(model, "PosteriorView")
         _check_number("resolution", resolution, integer=True, minimum=2)
         digit_indices = _check_indices(
-            "digit_indices", first_of_each_class(labels)[:3] if digit_indices is None
-            else digit_indices, n)
+            "digit_indices",
+            first_of_each_class(labels)[:3] if digit_indices is None else digit_indices,
+            n,
+        )
         grids = []
         for i in digit_indices:
-            g = posterior_on_grid(vae_log_joint(model, images[i].to(model.device).float()),
-                                  resolution=resolution)
+            g = posterior_on_grid(
+                vae_log_joint(model, images[i].to(model.device).float()), resolution=resolution
+            )
             lp = g.log_posterior  # (n, n), [i, j] at (z1[i], z2[j])
             density = torch.round(255 * torch.exp(lp - lp.max())).numpy().ravel()
-            grids.append({"n": len(g.z1), "density": pack_uint8(density),
-                          "z1": [float(g.z1[0]), float(g.z1[-1])],
-                          "z2": [float(g.z2[0]), float(g.z2[-1])],
-                          "view": _view_box(g, lp),
-                          "log_px": round(g.log_px, 4),
-                          "mean": _rounded(g.mean()), "std": _rounded(_posterior_std(g))})
-        super().__init__(model, images, labels, digit_indices, kind="posterior",
-                         posteriors=grids, **kwargs)
+            grids.append(
+                {
+                    "n": len(g.z1),
+                    "density": pack_uint8(density),
+                    "z1": [float(g.z1[0]), float(g.z1[-1])],
+                    "z2": [float(g.z2[0]), float(g.z2[-1])],
+                    "view": _view_box(g, lp),
+                    "log_px": round(g.log_px, 4),
+                    "mean": _rounded(g.mean()),
+                    "std": _rounded(_posterior_std(g)),
+                }
+            )
+        super().__init__(
+            model, images, labels, digit_indices, kind="posterior", posteriors=grids, **kwargs
+        )
         if not self.z:
             self.z = list(grids[self.digit]["mean"])
 
@@ -310,19 +374,38 @@ class LatentTraversal(_DecoderWidget):
     activity = traitlets.List(traitlets.Float()).tag(sync=True)  # average KL per dimension, nats
 
     @torch.no_grad()
-    def __init__(self, model, images: Tensor, labels: Tensor,
-                 digit_indices: Sequence[int] | None = None,
-                 span: float = 3.0, activity_images: int = 1000, **kwargs) -> None:
+    def __init__(
+        self,
+        model,
+        images: Tensor,
+        labels: Tensor,
+        digit_indices: Sequence[int] | None = None,
+        span: float = 3.0,
+        activity_images: int = 1000,
+        **kwargs,
+    ) -> None:
         _check_data(model, images, labels)
         _check_number("span", span)
         _check_number("activity_images", activity_images, integer=True)
-        x = images[:activity_images].to(model.device).reshape(
-            min(activity_images, len(images)), -1).float()
+        x = (
+            images[:activity_images]
+            .to(model.device)
+            .reshape(min(activity_images, len(images)), -1)
+            .float()
+        )
         mu, logvar = model.encode(x)  # (N, Z)
         # Eq. (11) per dimension, averaged over the images: near 0 means the dimension is unused.
         kl = kl_closed_form(mu.unsqueeze(-1), logvar.unsqueeze(-1)).mean(0)  # (N, Z, 1) -> (Z,)
-        super().__init__(model, images, labels, digit_indices, kind="traversal", span=span,
-                         activity=_rounded(kl, 3), **kwargs)
+        super().__init__(
+            model,
+            images,
+            labels,
+            digit_indices,
+            kind="traversal",
+            span=span,
+            activity=_rounded(kl, 3),
+            **kwargs,
+        )
         if not self.z:
             self.z = list(self.digits[self.digit]["mu"])
 
@@ -335,9 +418,14 @@ class Interpolation(_DecoderWidget):
     t = traitlets.Float(0.5).tag(sync=True)
     steps = traitlets.Int(9).tag(sync=True)
 
-    def __init__(self, model, images: Tensor, labels: Tensor,
-                 digit_indices: Sequence[int] | None = None,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        model,
+        images: Tensor,
+        labels: Tensor,
+        digit_indices: Sequence[int] | None = None,
+        **kwargs,
+    ) -> None:
         _check_number("steps", kwargs.get("steps", 9), integer=True, minimum=2)
         t = kwargs.get("t", 0.5)
         _check_number("t", t, positive=False)
@@ -347,14 +435,17 @@ class Interpolation(_DecoderWidget):
         for key in ("a", "b"):
             value = getattr(self, key)
             if not 0 <= value < len(self.digits):
-                raise ValueError(f"{key} must index the digits to pick from (0 to "
-                                 f"{len(self.digits) - 1}), got {value}")
+                raise ValueError(
+                    f"{key} must index the digits to pick from (0 to "
+                    f"{len(self.digits) - 1}), got {value}"
+                )
 
 
 def page_weight(widget: _DecoderWidget) -> dict[str, int]:
     """Bytes this widget adds to a page's embedded state: its own model, and its decoder's."""
-    from ipywidgets.widgets.widget import _remove_buffers
     import json
+
+    from ipywidgets.widgets.widget import _remove_buffers
 
     def size(w) -> int:
         state, _, _ = _remove_buffers(w.get_state())
@@ -365,6 +456,16 @@ def page_weight(widget: _DecoderWidget) -> dict[str, int]:
     return out
 
 
-__all__ = ["DecoderWeights", "decoder_weights", "LatentPlane", "PosteriorView",
-           "LatentTraversal", "Interpolation", "page_weight", "first_of_each_class",
-           "plane_extent", "pack_float16", "pack_uint8"]
+__all__ = [
+    "DecoderWeights",
+    "decoder_weights",
+    "LatentPlane",
+    "PosteriorView",
+    "LatentTraversal",
+    "Interpolation",
+    "page_weight",
+    "first_of_each_class",
+    "plane_extent",
+    "pack_float16",
+    "pack_uint8",
+]

@@ -3,6 +3,7 @@ decoder does (used by the tests and the latent-space chapter). Needs `node` (v18
 
 It runs the very file the widgets load, widgets.bundle.js (src/decoder.js and what it imports),
 so no npm is needed."""
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,9 @@ def node_executable() -> str | None:
     return shutil.which("node")
 
 
-def node_decode(payload: dict, z: np.ndarray, time_it: bool = False,
-                timeout: float = 120) -> tuple[np.ndarray, float | None]:
+def node_decode(
+    payload: dict, z: np.ndarray, time_it: bool = False, timeout: float = 120
+) -> tuple[np.ndarray, float | None]:
     """The JavaScript decoder's logits at the points z (P, Z) -> ((P, D) float64, ms per decode
     or None)."""
     node = node_executable()
@@ -44,8 +46,9 @@ def node_decode(payload: dict, z: np.ndarray, time_it: bool = False,
         (tmp / "run.mjs").write_text(_RUNNER)
         task = {"payload": payload, "z": np.asarray(z, dtype=float).tolist(), "time": time_it}
         (tmp / "task.json").write_text(json.dumps(task))
-        done = subprocess.run([node, "run.mjs"], cwd=tmp, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [node, "run.mjs"], cwd=tmp, capture_output=True, text=True, timeout=timeout
+        )
         if done.returncode != 0:
             raise RuntimeError(f"node failed: {done.stderr.strip()}")
         out = json.loads(done.stdout)
