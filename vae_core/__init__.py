@@ -23,7 +23,8 @@ from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import IMAGE_SHAPE, PIXELS, TrainConfig, VAEConfig
 from .estimators import (iwae_bound, log_mean_exp, naive_log_px, reparameterized_gradient,
                          score_function_gradient)
-from .grid import GridPosterior, kl_to_posterior, posterior_on_grid, vae_log_joint
+from .grid import (GridPosterior, kl_to_posterior, posterior_on_grid, posteriors_on_grid,
+                   vae_log_joint)
 from .likelihoods import (continuous_bernoulli_log_likelihood, continuous_bernoulli_log_norm,
                           continuous_bernoulli_mean, log_likelihood)
 from .linear_gaussian import LinearGaussianModel
@@ -55,6 +56,7 @@ __all__ = [
     "bernoulli_log_likelihood", "gaussian_log_density", "standard_normal_log_density",
     "log_weights", "log_mean_exp", "naive_log_px", "iwae_bound", "reparameterized_gradient",
     "score_function_gradient", "LinearGaussianModel", "GridPosterior", "posterior_on_grid",
+    "posteriors_on_grid",
     "kl_to_posterior", "vae_log_joint", "continuous_bernoulli_log_likelihood",
     "continuous_bernoulli_log_norm", "continuous_bernoulli_mean", "log_likelihood",
     "plot_digits", "save_checkpoint", "load_checkpoint", "CheckpointError", "EQUATIONS",
