@@ -64,7 +64,11 @@ def pytest_collection_modifyitems(session, config, items):
         cell = reference[item.cell_num] if item.cell_num < len(reference) else None
         if cell is None or cell.source != item.cell.source or not cell.get("outputs"):
             text = MISSING.format(path=EXECUTED / path.name)
-            item.cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=text)]
+            item.cell.outputs = [
+                nbformat.v4.new_output("stream", name="stdout", text=text)
+            ]
         else:
             item.cell.outputs = cell.outputs
-        item.cell.execution_count = 1  # nbval ignores the reference outputs of unrun cells
+        item.cell.execution_count = (
+            1  # nbval ignores the reference outputs of unrun cells
+        )

@@ -50,7 +50,7 @@ names = pretrained.available()
 print("pretrained in the wheel:", names)
 for name in names:
     model, card = pretrained.load_pretrained(name)  # verifies the SHA-256
-    print(name, "test ELBO", card.get("test_elbo"), "latent", model.config.latent_dim)
+    print(name, "test ELBO", card.test_elbo, "latent", model.config.latent_dim)
 
 cells = json.loads(Path("cells.json").read_text())
 scope = {"__name__": "__main__"}

@@ -1,10 +1,11 @@
 """Exact quantities for Z = 2 by integration on a grid (vae_core.grid)."""
+
 from __future__ import annotations
 
 import pytest
 import torch
 
-from vae_core import LinearGaussianModel, VAE, VAEConfig, posterior_on_grid, vae_log_joint
+from vae_core import VAE, LinearGaussianModel, VAEConfig, posterior_on_grid, vae_log_joint
 
 
 def _problem(seed, data_dim=5, latent_dim=2, noise_std=0.7):
@@ -34,8 +35,12 @@ def test_grid_integration_matches_closed_form(seed):
     torch.testing.assert_close(result.mean(), mean[0], rtol=0, atol=1e-6)
     z1, z2 = torch.meshgrid(result.z1, result.z2, indexing="ij")
     d1, d2 = z1 - mean[0, 0], z2 - mean[0, 1]
-    grid_cov = torch.stack([torch.stack([(p * d1 * d1).sum(), (p * d1 * d2).sum()]),
-                            torch.stack([(p * d2 * d1).sum(), (p * d2 * d2).sum()])])
+    grid_cov = torch.stack(
+        [
+            torch.stack([(p * d1 * d1).sum(), (p * d1 * d2).sum()]),
+            torch.stack([(p * d2 * d1).sum(), (p * d2 * d2).sum()]),
+        ]
+    )
     torch.testing.assert_close(grid_cov, cov, rtol=0, atol=1e-6)
 
 
@@ -54,7 +59,9 @@ def test_grid_on_a_2d_vae_matches_importance_sampling(tiny_model, binary_batch):
     x = binary_batch[0]
     result = posterior_on_grid(vae_log_joint(tiny_model, x), resolution=101)
     assert result.discretization_error < 1e-3 and result.edge_mass < 1e-6
-    estimate = float(iwae_bound(tiny_model, x[None], 20000, generator=torch.Generator().manual_seed(0)))
+    estimate = float(
+        iwae_bound(tiny_model, x[None], 20000, generator=torch.Generator().manual_seed(0))
+    )
     assert abs(estimate - result.log_px) < 0.05, (estimate, result.log_px)
     assert estimate <= result.log_px + 0.01  # a lower bound, up to Monte Carlo noise
 
@@ -70,19 +77,28 @@ def test_posteriors_on_grid_matches_one_at_a_time():
     Stated tolerance: log p(x), posterior mean and KL to a Gaussian within 1e-3 (absolute).
     """
     from vae_core import kl_to_posterior, posteriors_on_grid
+
     torch.manual_seed(0)
     model = VAE(VAEConfig(latent_dim=2, hidden=(16,), data_dim=12))
     x = (torch.rand(3, 12, generator=torch.Generator().manual_seed(1)) < 0.5).float()
     with torch.no_grad():
         mu, logvar = model.encode(x)
-    batched = posteriors_on_grid(model, x, resolution=31, coarse_resolution=41,
-                                 cover=(mu, logvar))
+    batched = posteriors_on_grid(model, x, resolution=31, coarse_resolution=41, cover=(mu, logvar))
     for b in range(3):
-        single = posterior_on_grid(vae_log_joint(model, x[b]), resolution=31,
-                                   coarse_resolution=41, cover=(mu[b], logvar[b]))
+        single = posterior_on_grid(
+            vae_log_joint(model, x[b]),
+            resolution=31,
+            coarse_resolution=41,
+            cover=(mu[b], logvar[b]),
+        )
         assert abs(batched[b].log_px - single.log_px) < 1e-3
         torch.testing.assert_close(batched[b].mean(), single.mean(), rtol=0, atol=1e-3)
-        assert abs(kl_to_posterior(batched[b], mu[b], logvar[b])
-                   - kl_to_posterior(single, mu[b], logvar[b])) < 1e-3
+        assert (
+            abs(
+                kl_to_posterior(batched[b], mu[b], logvar[b])
+                - kl_to_posterior(single, mu[b], logvar[b])
+            )
+            < 1e-3
+        )
     with pytest.raises(ValueError, match="cover"):
         posteriors_on_grid(model, x, cover=(mu[0], logvar[0]))

@@ -21,16 +21,38 @@ enforces this table):
 
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .config import IMAGE_SHAPE, PIXELS, TrainConfig, VAEConfig
-from .estimators import (iwae_bound, log_mean_exp, naive_log_px, reparameterized_gradient,
-                         score_function_gradient)
-from .grid import (GridPosterior, kl_to_posterior, posterior_on_grid, posteriors_on_grid,
-                   vae_log_joint)
-from .likelihoods import (continuous_bernoulli_log_likelihood, continuous_bernoulli_log_norm,
-                          continuous_bernoulli_mean, log_likelihood)
+from .estimators import (
+    iwae_bound,
+    log_mean_exp,
+    naive_log_px,
+    reparameterized_gradient,
+    score_function_gradient,
+)
+from .grid import (
+    GridPosterior,
+    kl_to_posterior,
+    posterior_on_grid,
+    posteriors_on_grid,
+    vae_log_joint,
+)
+from .likelihoods import (
+    continuous_bernoulli_log_likelihood,
+    continuous_bernoulli_log_norm,
+    continuous_bernoulli_mean,
+    log_likelihood,
+)
 from .linear_gaussian import LinearGaussianModel
 from .model import VAE, Decoder, Encoder, VAEOutput, reparameterize
-from .objective import (ELBOTerms, bernoulli_log_likelihood, elbo, gaussian_log_density,
-                        kl_closed_form, kl_monte_carlo, log_weights, standard_normal_log_density)
+from .objective import (
+    ELBOTerms,
+    bernoulli_log_likelihood,
+    elbo,
+    gaussian_log_density,
+    kl_closed_form,
+    kl_monte_carlo,
+    log_weights,
+    standard_normal_log_density,
+)
 from .plotting import plot_digits
 
 __version__ = "0.2.0"
@@ -51,13 +73,41 @@ EQUATIONS = {
 }
 
 __all__ = [
-    "IMAGE_SHAPE", "PIXELS", "VAEConfig", "TrainConfig", "VAE", "Encoder", "Decoder",
-    "VAEOutput", "reparameterize", "ELBOTerms", "elbo", "kl_closed_form", "kl_monte_carlo",
-    "bernoulli_log_likelihood", "gaussian_log_density", "standard_normal_log_density",
-    "log_weights", "log_mean_exp", "naive_log_px", "iwae_bound", "reparameterized_gradient",
-    "score_function_gradient", "LinearGaussianModel", "GridPosterior", "posterior_on_grid",
+    "IMAGE_SHAPE",
+    "PIXELS",
+    "VAEConfig",
+    "TrainConfig",
+    "VAE",
+    "Encoder",
+    "Decoder",
+    "VAEOutput",
+    "reparameterize",
+    "ELBOTerms",
+    "elbo",
+    "kl_closed_form",
+    "kl_monte_carlo",
+    "bernoulli_log_likelihood",
+    "gaussian_log_density",
+    "standard_normal_log_density",
+    "log_weights",
+    "log_mean_exp",
+    "naive_log_px",
+    "iwae_bound",
+    "reparameterized_gradient",
+    "score_function_gradient",
+    "LinearGaussianModel",
+    "GridPosterior",
+    "posterior_on_grid",
     "posteriors_on_grid",
-    "kl_to_posterior", "vae_log_joint", "continuous_bernoulli_log_likelihood",
-    "continuous_bernoulli_log_norm", "continuous_bernoulli_mean", "log_likelihood",
-    "plot_digits", "save_checkpoint", "load_checkpoint", "CheckpointError", "EQUATIONS",
+    "kl_to_posterior",
+    "vae_log_joint",
+    "continuous_bernoulli_log_likelihood",
+    "continuous_bernoulli_log_norm",
+    "continuous_bernoulli_mean",
+    "log_likelihood",
+    "plot_digits",
+    "save_checkpoint",
+    "load_checkpoint",
+    "CheckpointError",
+    "EQUATIONS",
 ]

@@ -17,18 +17,24 @@ With `cover=(mu, logvar)`, the fine box also covers mu +- 6 sigma of a Gaussian 
 `kl_to_posterior` can integrate q over it. `posteriors_on_grid` does the same for many images
 of a VAE, sharing the decoder's work on the common coarse grid.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import Tensor
 
 from . import kernels
-from ._validate import (check_callable, check_gaussian, check_positive_float, check_positive_int,
-                        check_tensor)
+from ._validate import (
+    check_callable,
+    check_gaussian,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+)
 from .config import IMAGE_SHAPE
 from .model import VAE, check_model
 
@@ -69,12 +75,14 @@ def _grid(lo: Tensor, hi: Tensor, n: int) -> tuple[Tensor, Tensor, Tensor]:
 def _evaluate(log_joint: LogJoint, points: Tensor, n: int, chunk: int) -> Tensor:
     values = []
     for i in range(0, len(points), chunk):
-        z = points[i:i + chunk]  # (G, 2)
+        z = points[i : i + chunk]  # (G, 2)
         value = log_joint(z)
         if not isinstance(value, Tensor) or tuple(value.shape) != (z.shape[0],):
             got = tuple(value.shape) if isinstance(value, Tensor) else type(value).__name__
-            raise ValueError(f"log_joint must return one log density per grid point, shape "
-                             f"({z.shape[0]},) for z of shape {tuple(z.shape)}, got {got}")
+            raise ValueError(
+                f"log_joint must return one log density per grid point, shape "
+                f"({z.shape[0]},) for z of shape {tuple(z.shape)}, got {got}"
+            )
         values.append(value.detach().to(device="cpu", dtype=torch.float64))
     out = torch.cat(values)
     bad = ~torch.isfinite(out)
@@ -93,10 +101,15 @@ def _log_integral(log_values: Tensor, cell_area: float) -> float:
 
 
 @torch.no_grad()
-def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int = 201,
-                      coarse_resolution: int = 121, log_floor: float = 30.0,
-                      chunk_size: int = 20000,
-                      cover: tuple[Tensor, Tensor] | None = None) -> GridPosterior:
+def posterior_on_grid(
+    log_joint: LogJoint,
+    extent: float = 6.0,
+    resolution: int = 201,
+    coarse_resolution: int = 121,
+    log_floor: float = 30.0,
+    chunk_size: int = 20000,
+    cover: tuple[Tensor, Tensor] | None = None,
+) -> GridPosterior:
     """Eq. (2) on a 2-D grid: log p(z|x) = log p(x, z) - log p(x), with log p(x) (Eq. 1) by
     quadrature; see the module docstring for the error control. `cover=(mu, logvar)` widens the
     fine box to hold mu +- 6 sigma of a Gaussian q too."""
@@ -123,7 +136,7 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
     hi = torch.stack([c1[i1], c2[j1]])
     if cover is not None:
         lo, hi = _cover(lo, hi, cover)
-    inside = coarse_post[i0:i1 + 1, j0:j1 + 1].sum()
+    inside = coarse_post[i0 : i1 + 1, j0 : j1 + 1].sum()
     ring = coarse_post.sum() - coarse_post[1:-1, 1:-1].sum()
 
     # An odd resolution makes every other point a grid of its own with spacing 2h.
@@ -134,7 +147,11 @@ def posterior_on_grid(log_joint: LogJoint, extent: float = 6.0, resolution: int 
     log_px = _log_integral(fine, area)
     log_px_half = _log_integral(fine[::2, ::2], 4 * area)
     return GridPosterior(
-        log_px=log_px, z1=z1, z2=z2, log_posterior=fine - log_px, cell_area=area,
+        log_px=log_px,
+        z1=z1,
+        z2=z2,
+        log_posterior=fine - log_px,
+        cell_area=area,
         discretization_error=abs(log_px - log_px_half),
         outside_mass=float((coarse_post.sum() - inside).clamp(min=0)),
         edge_mass=float(ring),
@@ -153,8 +170,9 @@ def _cover(lo: Tensor, hi: Tensor, cover: object) -> tuple[Tensor, Tensor]:
     return torch.minimum(lo, mu - 6 * sigma), torch.maximum(hi, mu + 6 * sigma)
 
 
-def kl_to_posterior(grid: GridPosterior, mu: Tensor, logvar: Tensor,
-                    min_mass: float = 0.999) -> float:
+def kl_to_posterior(
+    grid: GridPosterior, mu: Tensor, logvar: Tensor, min_mass: float = 0.999
+) -> float:
     """Eq. (3), measured: KL(q(z|x) || p(z|x)) in nats, integrated on the grid's cells.
 
     q = N(mu, diag e^logvar), mu and logvar (2,). The sum covers only the grid's box, so it
@@ -162,15 +180,19 @@ def kl_to_posterior(grid: GridPosterior, mu: Tensor, logvar: Tensor,
     `posterior_on_grid(..., cover=(mu, logvar))` so that the box holds q too.
     """
     if not isinstance(grid, GridPosterior):
-        raise TypeError(f"grid must be a GridPosterior (from posterior_on_grid), got "
-                        f"{type(grid).__name__}")
+        raise TypeError(
+            f"grid must be a GridPosterior (from posterior_on_grid), got {type(grid).__name__}"
+        )
     check_gaussian(mu, logvar)
     if tuple(mu.shape) != (2,):
-        raise ValueError(f"mu and logvar must have shape (2,) (one q for the grid's digit), "
-                         f"got {tuple(mu.shape)}")
+        raise ValueError(
+            f"mu and logvar must have shape (2,) (one q for the grid's digit), "
+            f"got {tuple(mu.shape)}"
+        )
     zz = torch.stack(torch.meshgrid(grid.z1, grid.z2, indexing="ij"), -1)  # (N, N, 2)
-    log_q = kernels.gaussian_log_density(zz, mu.detach().double().cpu(),
-                                         logvar.detach().double().cpu())  # (N, N)
+    log_q = kernels.gaussian_log_density(
+        zz, mu.detach().double().cpu(), logvar.detach().double().cpu()
+    )  # (N, N)
     q_cell = log_q.exp() * grid.cell_area  # q's mass per cell
     mass = float(q_cell.sum())
     if mass < min_mass:
@@ -186,26 +208,37 @@ def vae_log_joint(model: VAE, x: Tensor) -> LogJoint:
     """log p(x, z) = log p(x|z) + log p(z) for one image x (D,) under a VAE with Z = 2."""
     check_model(model)
     if model.config.latent_dim != 2:
-        raise ValueError(f"model must have latent_dim 2 for a grid over z, got latent_dim "
-                         f"{model.config.latent_dim}")
+        raise ValueError(
+            f"model must have latent_dim 2 for a grid over z, got latent_dim "
+            f"{model.config.latent_dim}"
+        )
     check_tensor("x", x)
     if x.numel() != model.config.data_dim:
-        raise ValueError(f"x must be one image of {model.config.data_dim} pixels, e.g. shape "
-                         f"({model.config.data_dim},) or {IMAGE_SHAPE}, got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"x must be one image of {model.config.data_dim} pixels, e.g. shape "
+            f"({model.config.data_dim},) or {IMAGE_SHAPE}, got shape {tuple(x.shape)}"
+        )
     x = check_tensor("x", model.flatten(x.reshape(1, -1)), unit_interval=True)[0]  # (D,)
 
     def log_joint(z: Tensor) -> Tensor:
         z = z.to(device=model.device, dtype=model.dtype)  # (G, 2)
-        return (kernels.bernoulli_log_likelihood(model.decoder(z), x)
-                + kernels.standard_normal_log_density(z))
+        return kernels.bernoulli_log_likelihood(
+            model.decoder(z), x
+        ) + kernels.standard_normal_log_density(z)
 
     return log_joint
 
 
 @torch.no_grad()
-def posteriors_on_grid(model: VAE, x: Tensor, extent: float = 6.0, resolution: int = 21,
-                       coarse_resolution: int = 121, log_floor: float = 30.0,
-                       cover: tuple[Tensor, Tensor] | None = None) -> list[GridPosterior]:
+def posteriors_on_grid(
+    model: VAE,
+    x: Tensor,
+    extent: float = 6.0,
+    resolution: int = 21,
+    coarse_resolution: int = 121,
+    log_floor: float = 30.0,
+    cover: tuple[Tensor, Tensor] | None = None,
+) -> list[GridPosterior]:
     """`posterior_on_grid(vae_log_joint(model, x_b), ...)` for each image of x (B, D), faster.
 
     Every image's coarse pass uses the same grid points, so the decoder runs on them once and
@@ -215,14 +248,19 @@ def posteriors_on_grid(model: VAE, x: Tensor, extent: float = 6.0, resolution: i
     """
     check_model(model)
     if model.config.latent_dim != 2:
-        raise ValueError(f"model must have latent_dim 2 for a grid over z, got latent_dim "
-                         f"{model.config.latent_dim}")
+        raise ValueError(
+            f"model must have latent_dim 2 for a grid over z, got latent_dim "
+            f"{model.config.latent_dim}"
+        )
     check_positive_int("coarse_resolution", coarse_resolution, minimum=5)
     check_positive_float("extent", extent)
     x = check_tensor("x", model.flatten(x), unit_interval=True)  # (B, D)
     if cover is not None:
-        if (not isinstance(cover, (tuple, list)) or len(cover) != 2
-                or tuple(cover[0].shape) != (len(x), 2)):
+        if (
+            not isinstance(cover, (tuple, list))
+            or len(cover) != 2
+            or tuple(cover[0].shape) != (len(x), 2)
+        ):
             raise ValueError(f"cover must be a pair (mu, logvar) of shape ({len(x)}, 2) each")
     half = torch.tensor([extent, extent], dtype=torch.float64)
     _, _, coarse_points = _grid(-half, half, coarse_resolution)  # (G, 2)
@@ -241,8 +279,15 @@ def posteriors_on_grid(model: VAE, x: Tensor, extent: float = 6.0, resolution: i
                 return coarse[b]
             return log_joint(points)
 
-        results.append(posterior_on_grid(
-            cached, extent=extent, resolution=resolution, coarse_resolution=coarse_resolution,
-            log_floor=log_floor, chunk_size=max(20000, len(coarse_points)),
-            cover=None if cover is None else (cover[0][b], cover[1][b])))
+        results.append(
+            posterior_on_grid(
+                cached,
+                extent=extent,
+                resolution=resolution,
+                coarse_resolution=coarse_resolution,
+                log_floor=log_floor,
+                chunk_size=max(20000, len(coarse_points)),
+                cover=None if cover is None else (cover[0][b], cover[1][b]),
+            )
+        )
     return results
