@@ -369,9 +369,13 @@ def write_root_index(app: Sphinx, exception) -> None:
     """The site's index.html: a redirect to the root page, with a title and a description.
 
     Runs before sphinx-external-toc, which writes a bare ``<meta http-equiv="Refresh">``
-    only when no index.html exists.
+    only when no index.html exists. Also removes a stale genindex.html (html_use_index off).
     """
-    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+    if exception is not None or app.builder.format != "html":
+        return
+    if not app.config.html_use_index:  # left over from a build that had an index page
+        (Path(app.outdir) / "genindex.html").unlink(missing_ok=True)
+    if app.config.root_doc == "index":
         return
     from html import escape
 

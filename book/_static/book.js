@@ -22,9 +22,10 @@
     clearTimeout(timer);
     timer = setTimeout(update, 200);
   });
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", update);
-  } else {
+  // After "load" the layout is done, so measuring the boxes costs nothing extra.
+  if (document.readyState === "complete") {
     update();
+  } else {
+    window.addEventListener("load", update);
   }
 })();
