@@ -270,8 +270,9 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     metatags = context.get("metatags", "")
     if 'name="description"' not in metatags:
         description = page_description(doctree)
-        if not description and pagename == app.config.root_doc:
-            description = _site_title(app)
+        if not description:  # search.html, or a page with no running text: the book's own
+            description = (page_description(app.env.get_doctree(app.config.root_doc))
+                           or _site_title(app))
         if description:
             from html import escape
 
