@@ -147,6 +147,10 @@ def summarize(report: dict) -> dict:
             if ref["weight"] > 0 and a.get("score") is not None and a["score"] < 1:
                 failing[ref["id"]] = a.get("displayValue") or a["title"]
     row["lost_points"] = failing
+    # Lighthouse's measure of this machine's CPU at the time (higher = faster; a quiet desktop
+    # scores ~1000-2000): simulated timings scale with the observed ones, so a busy machine
+    # reports slower pages.
+    row["benchmark_index"] = round(report.get("environment", {}).get("benchmarkIndex", 0))
     requests = audits.get("network-requests", {}).get("details", {}).get("items", [])
     row["requests"] = len(requests)
     heaviest = sorted(requests, key=lambda r: r.get("transferSize", 0), reverse=True)[:5]
