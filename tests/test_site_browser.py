@@ -308,7 +308,7 @@ _LAYOUT_JS = """async () => {
   });
   const wide = Array.from(article.querySelectorAll('*'))
     .filter(el => el.getBoundingClientRect().right > vw + 1 && el.getClientRects().length
-            && !el.closest('.katex-display, pre, .pst-scrollable-table-container, .table-wrapper'))
+            && !el.closest('.katex-display, .katex-mathml, pre, .pst-scrollable-table-container, .table-wrapper'))
     .slice(0, 5)
     .map(el => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined
          ? '.' + String(el.className).split(' ').join('.') : '') + ' "'

@@ -262,7 +262,8 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     if scripts is not None:
         scripts[:] = [js for js in scripts if not _is_thebe(js)]
         _move_widget_state_out(app, pagename, context, scripts)
-        scripts[:] = [_deferred(js) for js in scripts]
+        if pagename != "search":  # search.html runs searchtools.js in <head>, which needs doctools
+            scripts[:] = [_deferred(js) for js in scripts]
     styles = context.get("css_files")
     if styles is not None:
         styles[:] = [css for css in styles
