@@ -5,9 +5,10 @@
 // glyphs twice. Both are dropped before Sphinx takes the text; the MathML text remains.
 (function () {
   "use strict";
-  if (!window.Search || typeof window.Search.htmlToText !== "function") return;
-  var original = window.Search.htmlToText;
-  window.Search.htmlToText = function (htmlString, anchor) {
+  // searchtools.js declares `const Search`: a global binding, not a property of window.
+  if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
+  var original = Search.htmlToText;
+  Search.htmlToText = function (htmlString, anchor) {
     var doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll(".katex-html, annotation, .eqno").forEach(function (el) {
       el.remove();
