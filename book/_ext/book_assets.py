@@ -7,8 +7,8 @@ compares the configuration with the one stored in its environment:
    only a notebook's code cells, so editing ``vae_core`` would leave stale outputs. The cache
    directory becomes ``<cache root>/<mode>-<key>``, where ``key`` is a SHA-256 over every
    ``vae_core/**/*.py`` (and the widgets' ``.js``/``.css``), the shipped weights and metrics
-   (``vae_core/weights/*``), ``requirements.txt`` and ``benchmarks/results.json`` (read by
-   the benchmarks page), and ``mode`` is ``fast`` when ``VAE_BOOK_FAST=1`` (short training)
+   (``vae_core/weights/*``) and ``requirements.txt`` (not ``benchmarks/results.json``: the
+   benchmarks page alone reads it and re-runs whenever it changes), and ``mode`` is ``fast`` when ``VAE_BOOK_FAST=1`` (short training)
    else ``full``. Any change of those files, or of the mode, points the build at a fresh cache
    (every chapter re-executes) and changes a Sphinx config value, so every page is re-read.
    Older caches of the same mode are deleted.
