@@ -86,3 +86,10 @@ lint-js: assets
 
 test-js: assets
 	npm test
+
+# Lighthouse (mobile: slow 4G, 4x CPU slowdown) of the intro, a text chapter and the widget
+# chapter of the built book, served with gzip; median of 3, into benchmarks/results.json.
+.PHONY: lighthouse
+lighthouse: setup assets
+	@test -f _build/html/index.html || $(MAKE) book
+	$(PY) -m benchmarks --only lighthouse

@@ -1,6 +1,6 @@
 """Run the benchmarks, print a table and write benchmarks/results.json.
 
-    python -m benchmarks [--only throughput,quality,book] [--quick]
+    python -m benchmarks [--only throughput,quality,book,lighthouse] [--quick]
 
 Reads MNIST from $VAE_CORE_DATA (see README). Medians over repetitions; thread count stated.
 """
@@ -17,7 +17,7 @@ import torch
 from vae_core.checkpoint import atomic_write_bytes
 from vae_core.data import resolve_root
 
-from . import book_build, quality, throughput
+from . import book_build, lighthouse, quality, throughput
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
@@ -44,18 +44,20 @@ def _table(results: dict) -> str:
         b = results["book"]
         lines.append(f"Book build: cold {b['cold_s']:.0f} s (target < 600), "
                      f"cached {b['cached_s']:.0f} s (target < 60)")
+    if "lighthouse" in results:
+        lines.append(lighthouse.table(results["lighthouse"]))
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="throughput,quality,book")
+    parser.add_argument("--only", default="throughput,quality,book,lighthouse")
     parser.add_argument("--quick", action="store_true", help="short budgets, for a smoke run")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     root = str(resolve_root())
     previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    results = {k: v for k, v in previous.items() if k in {"throughput", "quality", "book"}}
+    results = {k: v for k, v in previous.items() if k in {"throughput", "quality", "book", "lighthouse"}}
     if "throughput" in parts:
         results["throughput"] = throughput.run(root, repeats=1 if args.quick else 3,
                                                reference_steps=30 if args.quick else 150)
@@ -65,6 +67,8 @@ def main() -> None:
                               for recipe in ("plain", "cosine")]
     if "book" in parts:
         results["book"] = book_build.run()
+    if "lighthouse" in parts:  # after "book", which leaves a fresh _build/html
+        results["lighthouse"] = lighthouse.run(runs=1 if args.quick else 3)
     results["machine"] = {"python": platform.python_version(), "torch": torch.__version__,
                           "processor": platform.processor() or platform.machine(),
                           "threads": torch.get_num_threads(),

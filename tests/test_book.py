@@ -7,6 +7,8 @@ so the chapters train briefly; their assertions are the same in both modes.
 from __future__ import annotations
 
 import functools
+import html
+import json
 import os
 import re
 import subprocess
@@ -111,6 +113,15 @@ def test_every_chapter_has_a_colab_button_to_its_paired_notebook(built_book):
         assert f'href="{COLAB}{doc}.ipynb"' in page, f"no Colab button to {doc}.ipynb"
 
 
+def _site_pages(html: Path) -> list[Path]:
+    return sorted(p for p in html.rglob("*.html")
+                  if not {"_static", "_sources", "_images"} & set(p.relative_to(html).parts))
+
+
+def _head(text: str) -> str:
+    return text[: text.find("</head>")]
+
+
 def test_pages_load_scripts_and_math_from_the_build(built_book):
     """No page pulls a script or stylesheet from a CDN (widget modules fall back only if absent)."""
     remote = re.compile(r'<(?:script|link)\b[^>]*\b(?:src|href)="(https?:)?//[^"]*"[^>]*>')
@@ -122,14 +133,110 @@ def test_pages_load_scripts_and_math_from_the_build(built_book):
             if "<link" in tag.group(0) and 'rel="canonical"' in tag.group(0):
                 continue
             pytest.fail(f"{page.relative_to(built_book.html)} loads {tag.group(0)}")
-        if "\\tag{" in text or "math notranslate" in text:
-            assert "_static/vendor/mathjax/tex-chtml.js" in text, page
-        if "application/vnd.jupyter.widget-state+json" in text:
-            assert "_static/vendor/html-manager/embed-amd.js" in text, page
     vendor = built_book.html / "_static" / "vendor"
-    for asset in ["mathjax/tex-chtml.js", "requirejs/require.js", "html-manager/embed-amd.js",
-                  "anywidget/index.js"]:
+    for asset in ["katex/katex.min.css", "katex/fonts/KaTeX_Main-Regular.woff2",
+                  "requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js",
+                  "icons.css"]:
         assert (vendor / asset).is_file(), asset
+
+
+def test_math_is_rendered_at_build_time(built_book):
+    """Every formula is KaTeX HTML + MathML in the page; no math script, no TeX error."""
+    pages_with_math = 0
+    for page in _site_pages(built_book.html):
+        text = page.read_text()
+        rel = page.relative_to(built_book.html).as_posix()
+        assert not re.search(r"<script[^>]*mathjax", text, re.IGNORECASE), \
+            f"{rel} still loads MathJax"
+        assert "katex-error" not in text, f"{rel}: a formula KaTeX could not render"
+        if 'class="math' in text:
+            pages_with_math += 1
+            assert 'class="katex"' in text, f"{rel}: math left for the browser to typeset"
+            assert "_static/vendor/katex/katex.min.css" in text, rel
+            assert "\\(" not in text and "\\[" not in text, f"{rel}: unrendered TeX delimiters"
+    assert pages_with_math >= 8
+
+
+def test_widget_state_and_scripts_load_after_the_page(built_book):
+    """Pages with widgets: the saved state is a separate file, fetched by a deferred loader;
+    pages without widgets load none of the widget scripts."""
+    with_widgets = 0
+    for page in _site_pages(built_book.html):
+        text = page.read_text()
+        rel = page.relative_to(built_book.html).as_posix()
+        assert "application/vnd.jupyter.widget-state+json" not in text, \
+            f"{rel}: widget state inline in the HTML"
+        if "application/vnd.jupyter.widget-view+json" not in text:
+            assert "widgets-loader.js" not in text and "embed-amd.js" not in text \
+                and "require.js" not in text, f"{rel} loads widget scripts without widgets"
+            continue
+        with_widgets += 1
+        loader = re.search(r'<script [^>]*src="[^"]*widgets-loader\.js[^"]*"[^>]*>', text)
+        assert loader and 'defer="defer"' in loader.group(0), rel
+        state_url = re.search(r'data-widget-state="([^"]+)"', loader.group(0)).group(1)
+        state = json.loads((page.parent / state_url).read_text())
+        assert state["state"], f"{rel}: empty widget state"
+        scripts = html.unescape(re.search(r'data-scripts="([^"]+)"', loader.group(0)).group(1))
+        assert "vendor/html-manager/embed-amd.js" in scripts, rel
+        assert "embed-amd.js" not in _head(text).replace(loader.group(0), ""), rel
+    assert with_widgets >= 1
+
+
+def test_no_page_blocks_on_scripts_it_does_not_need(built_book):
+    """No fontawesome.js (the icons are CSS), no search index outside search.html, and no
+    synchronous external script in <head> except documentation_options.js."""
+    sync = re.compile(r'<script (?![^>]*\b(?:defer|async)\b)[^>]*\bsrc="([^"]+)"')
+    for page in _site_pages(built_book.html):
+        rel = page.relative_to(built_book.html).as_posix()
+        text = page.read_text()
+        assert "fontawesome.js" not in text, rel
+        if rel != "search.html":
+            assert "searchindex.js" not in text and "searchtools.js" not in text, rel
+            blocking = [src for src in sync.findall(_head(text))
+                        if "documentation_options.js" not in src]
+            assert not blocking, f"{rel}: render-blocking scripts {blocking}"
+
+
+def test_launch_and_download_buttons_only_on_chapters(built_book):
+    chapters = set(chapter_files())
+    for page in _site_pages(built_book.html):
+        rel = page.relative_to(built_book.html).with_suffix("").as_posix()
+        text = page.read_text()
+        has_colab = "colab.research.google.com" in text
+        has_download = "download-source-button" in text
+        if rel in chapters:
+            assert has_colab and has_download, rel
+        else:
+            assert not has_colab, f"{rel}: a Colab button on a page that is not a notebook"
+            assert not has_download, f"{rel}: a download button on a page that is not a notebook"
+
+
+def test_every_page_has_a_title_description_and_favicon(built_book):
+    """The root index.html (a redirect to the landing page) included."""
+    for page in _site_pages(built_book.html):
+        rel = page.relative_to(built_book.html).as_posix()
+        text = page.read_text()
+        title = re.search(r"<title>([^<]*)</title>", text)
+        assert title and len(title.group(1).strip()) > 10, f"{rel}: no page title"
+        description = re.search(r'<meta name="description" content="([^"]*)"', text)
+        assert description and len(description.group(1)) >= 30, f"{rel}: no meta description"
+        assert "\\" not in description.group(1), f"{rel}: TeX in the description"
+        assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg"', text), f"{rel}: no favicon"
+    assert (built_book.html / "_static" / "favicon.svg").is_file()
+    root = (built_book.html / "index.html").read_text()
+    assert 'http-equiv="Refresh"' in root and "book/intro.html" in root
+
+
+def test_no_empty_index_page(built_book):
+    assert not (built_book.html / "genindex.html").exists()
+    for page in _site_pages(built_book.html):
+        assert "genindex.html" not in page.read_text(), page
+
+
+def test_search_page_cleans_snippets(built_book):
+    text = (built_book.html / "search.html").read_text()
+    assert "search-snippets.js" in text
+    assert "searchindex.js" in text
 
 
 def test_execution_cache_is_keyed_by_vae_core(built_book):
@@ -161,5 +268,9 @@ def test_cache_key_changes_with_package_weights_and_requirements(tmp_path):
     (tmp_path / "requirements.txt").write_text("torch==2.14.2\n")
     keys.add(book_assets.cache_key(tmp_path))
     (tmp_path / "notes.md").write_text("unrelated")
+    keys.add(book_assets.cache_key(tmp_path))
+    # Only book/benchmarks.md reads the benchmark results (forced execution, re-read on change).
+    (tmp_path / "benchmarks").mkdir()
+    (tmp_path / "benchmarks" / "results.json").write_text("{}")
     keys.add(book_assets.cache_key(tmp_path))
     assert len(keys) == 4

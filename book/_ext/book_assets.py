@@ -7,8 +7,8 @@ compares the configuration with the one stored in its environment:
    only a notebook's code cells, so editing ``vae_core`` would leave stale outputs. The cache
    directory becomes ``<cache root>/<mode>-<key>``, where ``key`` is a SHA-256 over every
    ``vae_core/**/*.py`` (and the widgets' ``.js``/``.css``), the shipped weights and metrics
-   (``vae_core/weights/*``), ``requirements.txt`` and ``benchmarks/results.json`` (read by
-   the benchmarks page), and ``mode`` is ``fast`` when ``VAE_BOOK_FAST=1`` (short training)
+   (``vae_core/weights/*``) and ``requirements.txt`` (not ``benchmarks/results.json``: the
+   benchmarks page alone reads it and re-runs whenever it changes), and ``mode`` is ``fast`` when ``VAE_BOOK_FAST=1`` (short training)
    else ``full``. Any change of those files, or of the mode, points the build at a fresh cache
    (every chapter re-executes) and changes a Sphinx config value, so every page is re-read.
    Older caches of the same mode are deleted.
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -50,23 +51,38 @@ CACHE_KEY_GLOBS = (
     "vae_core/**/*.css",
     "vae_core/weights/*",
     "requirements.txt",
-    "benchmarks/results.json",   # read by book/benchmarks.md
 )
+# benchmarks/results.json is not in the key: only book/benchmarks.md reads it, and that page is
+# executed on every build that re-reads it (``mystnb: execution_mode: force``) and re-read when
+# the file changes (PAGE_DEPENDENCIES), so `make benchmark` does not re-execute every chapter.
+
+#: Pages that read a data file at build time: re-read (and so re-executed) when it changes.
+PAGE_DEPENDENCIES = {"book/benchmarks": ("benchmarks/results.json",)}
 
 #: (source inside node_modules, destination inside vendor/); directories are copied whole.
 NPM_ASSETS = (
-    ("mathjax/es5/tex-chtml.js", "mathjax/tex-chtml.js"),
-    ("mathjax/es5/input", "mathjax/input"),
-    ("mathjax/es5/output/chtml", "mathjax/output/chtml"),
-    ("mathjax/es5/output/chtml.js", "mathjax/output/chtml.js"),
-    ("mathjax/es5/adaptors", "mathjax/adaptors"),
-    ("mathjax/es5/a11y", "mathjax/a11y"),
-    ("mathjax/es5/ui", "mathjax/ui"),
-    ("mathjax/es5/sre", "mathjax/sre"),
+    ("katex/dist/katex.min.css", "katex/katex.min.css"),
+    ("katex/dist/fonts", "katex/fonts"),
+    ("katex/LICENSE", "katex/LICENSE"),
     ("requirejs/require.js", "requirejs/require.js"),
     ("@jupyter-widgets/html-manager/dist", "html-manager"),
-    ("mathjax/LICENSE", "mathjax/LICENSE"),
 )
+#: The theme's icons that the pages show (Font Awesome 6 class -> SVG in the npm package
+#: @fortawesome/fontawesome-free, the version the theme bundles). They are drawn from
+#: vendor/icons.css as inline SVG masks, so no page downloads the 270 kB of icon web fonts;
+#: an icon not listed here still falls back to the theme's font.
+ICONS = {
+    **{name: f"solid/{name}" for name in (
+        "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "code",
+        "download", "expand", "file", "file-pdf", "lightbulb", "list", "magnifying-glass",
+        "moon", "outdent", "rocket", "sun", "xmark", "compress", "pen-to-square")},
+    "github": "brands/github",
+}
+ICON_SVGS = "@fortawesome/fontawesome-free/svgs"
+
+#: The KaTeX that sphinxcontrib-katex runs under node to render every formula at build time
+#: (its CSS and fonts above come from the same npm package, so they match).
+KATEX_JS = "katex/dist/katex.min.js"
 #: html-manager's dist/ also holds source maps and a non-AMD bundle the page never loads.
 SKIP_SUFFIXES = (".map", "embed.js", "embed.js.LICENSE.txt")
 
@@ -135,6 +151,8 @@ def stage_assets(app: Sphinx, config: Config) -> None:
     for src, dst in NPM_ASSETS:
         _copy(node_modules / src, vendor / dst)
 
+    (vendor / "icons.css").write_text(icon_css(node_modules / ICON_SVGS), encoding="utf8")
+
     import anywidget  # the wheel ships its AMD front-end as nbextension/index.js
 
     front_end = Path(anywidget.__file__).parent / "nbextension" / "index.js"
@@ -146,17 +164,230 @@ def stage_assets(app: Sphinx, config: Config) -> None:
         config.html_static_path.append(str(staging))
     # Sphinx copies static files only when some page is rewritten; a config value that
     # changes with the assets (rebuild="html") makes every page, and so the assets, current.
-    static_dirs = [staging] + [root / p for p in config.html_static_path if not Path(p).is_absolute()]
+    # This extension's own code is included: it rewrites parts of every page.
+    static_dirs = ([staging, Path(__file__).parent]
+                   + [root / p for p in config.html_static_path if not Path(p).is_absolute()])
     config.book_assets_digest = _tree_digest(static_dirs)
+
+
+def icon_css(svgs: Path) -> str:
+    """CSS that draws each icon in ICONS with its SVG as a mask (so it takes the text colour)."""
+    from urllib.parse import quote
+
+    selectors, rules = [], []
+    for name, rel in sorted(ICONS.items()):
+        svg = re.sub(r"<!--.*?-->", "", (svgs / f"{rel}.svg").read_text()).replace('"', "'")
+        data = quote(svg, safe=" =:/'")
+        rules.append(f':is(i, span).fa-{name} {{ font-family: inherit; '
+                     f'--book-icon: url("data:image/svg+xml,{data}"); }}')
+        selectors.append(f":is(i, span).fa-{name}::before")
+    head = ("/* Generated by book/_ext/book_assets.py from @fortawesome/fontawesome-free "
+            "(icons: CC BY 4.0): the theme's icons without its web fonts. */\n"
+            + ",\n".join(selectors)
+            + " {\n  content: \"\";\n  display: inline-block;\n  width: 1em;\n  height: 1em;\n"
+            "  vertical-align: -0.125em;\n  background-color: currentColor;\n"
+            "  -webkit-mask: var(--book-icon) center / contain no-repeat;\n"
+            "  mask: var(--book-icon) center / contain no-repeat;\n}\n")
+    return head + "\n".join(rules) + "\n"
 
 
 def _tree_digest(dirs: list[Path]) -> str:
     digest = hashlib.sha256()
     for top in dirs:
-        for path in sorted(p for p in top.rglob("*") if p.is_file()):
+        for path in sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
             digest.update(path.relative_to(top).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
+
+
+def configure_katex_and_theme(app: Sphinx, config: Config) -> None:
+    """KaTeX from node_modules for build-time rendering; theme options the YAML cannot reach.
+
+    ``html_context.default_mode: auto`` (pydata-sphinx-theme) follows the reader's system setting; without it the theme reads
+    an empty mode on every first visit and logs "Got invalid theme mode" to the console.
+    """
+    katex_js = Path(app.confdir) / "node_modules" / KATEX_JS
+    if not katex_js.is_file():
+        raise ConfigError(f"{katex_js} missing: run `npm ci --ignore-scripts` (make assets)")
+    config.katex_js_path = str(katex_js)
+    config.html_context.setdefault("default_mode", "auto")
+
+
+def note_page_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Re-read a page when a data file it reads changes (see PAGE_DEPENDENCIES)."""
+    for rel in PAGE_DEPENDENCIES.get(docname, ()):
+        app.env.note_dependency(str(Path(app.confdir) / rel))
+
+
+#: Header button groups that only make sense for a chapter (a notebook with a paired .ipynb).
+NOTEBOOK_ONLY_BUTTONS = ("launch-buttons", "download-buttons")
+_DESCRIPTION_LENGTH = 160
+
+
+def page_description(doctree) -> str:
+    """The first paragraph of running text (not a list item or note), without math,
+    at most 160 characters."""
+    from docutils import nodes
+
+    if doctree is None:
+        return ""
+    for para in doctree.findall(nodes.paragraph):
+        if any(isinstance(n, nodes.math) for n in para.findall()):
+            continue
+        if not isinstance(para.parent, (nodes.section, nodes.document)):
+            continue  # a list item, an admonition, a table cell, a footnote
+        text = " ".join(para.astext().split())
+        if len(text) < 40:
+            continue
+        if len(text) > _DESCRIPTION_LENGTH:
+            text = text[: _DESCRIPTION_LENGTH - 1].rsplit(" ", 1)[0] + "\u2026"
+        return text
+    return ""
+
+
+def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    """Per page (after the theme's own handlers, priority 600):
+
+    - launch (Colab) and download buttons only on chapters, i.e. pages with a paired .ipynb
+      in the repository; elsewhere the Colab link would open a file that does not exist;
+    - no sphinx-thebe scripts (thebe is off; its config script is emitted twice and throws);
+    - a meta description on every page (front matter ``html_meta: description`` wins);
+    - on search.html, snippets without raw LaTeX (book/_static/search-snippets.js).
+    """
+    root = Path(app.confdir)
+    if "header_buttons" in context and not (root / f"{pagename}.ipynb").is_file():
+        context["header_buttons"][:] = [b for b in context["header_buttons"]
+                                        if b.get("label") not in NOTEBOOK_ONLY_BUTTONS]
+    scripts = context.get("script_files")
+    if scripts is not None:
+        scripts[:] = [js for js in scripts if not _is_thebe(js)]
+        _move_widget_state_out(app, pagename, context, scripts)
+        if pagename != "search":  # search.html runs searchtools.js in <head>, which needs doctools
+            scripts[:] = [_deferred(js) for js in scripts]
+    styles = context.get("css_files")
+    if styles is not None:
+        styles[:] = [css for css in styles
+                     if not str(getattr(css, "filename", "")).endswith("sphinx-thebe.css")]
+    metatags = context.get("metatags", "")
+    if 'name="description"' not in metatags:
+        description = page_description(doctree)
+        if not description:  # search.html, or a page with no running text: the book's own
+            description = (page_description(app.env.get_doctree(app.config.root_doc))
+                           or _site_title(app))
+        if description:
+            from html import escape
+
+            context["metatags"] = metatags + (
+                f'\n<meta name="description" content="{escape(description)}" />')
+    if pagename == "search":
+        app.add_js_file("search-snippets.js", loading_method="defer")
+
+
+WIDGET_STATE_MIME = "application/vnd.jupyter.widget-state+json"
+#: Where a page's saved widget state goes (a folder of the built site).
+WIDGET_STATE_DIR = "_widget_state"
+
+
+def _move_widget_state_out(app: Sphinx, pagename: str, context: dict, scripts: list) -> None:
+    """On a page with widgets, the saved state becomes a file and the widget scripts load late.
+
+    myst-nb puts the state (about 1 MB with the decoders' weights) inline in <head> and the
+    scripts of ``nb_ipywidgets_js`` after it, so the page paints only after all of it has
+    arrived. Here the state is written to ``_widget_state/<page>.json`` and both are replaced
+    by one deferred ``widgets-loader.js``, which fetches the state, puts it back in <head>
+    unchanged and then loads the same scripts in the same order.
+    """
+    state = [js for js in scripts if getattr(js, "attributes", {}).get("type") == WIDGET_STATE_MIME]
+    if not state:
+        return
+    widget_js = dict(app.config.nb_ipywidgets_js)
+    # Sphinx stores local script names with a "_static/" prefix.
+    names = {f"_static/{src}" if "://" not in src else src for src in widget_js}
+    scripts[:] = [js for js in scripts
+                  if js not in state and str(getattr(js, "filename", "") or "") not in names]
+    target = Path(app.outdir) / WIDGET_STATE_DIR / f"{pagename}.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(state[0].attributes["body"], encoding="utf8")
+    import json
+
+    from sphinx.builders.html._assets import _JavaScript
+
+    scripts.append(_JavaScript(
+        "_static/widgets-loader.js", defer="defer",
+        **{"data-widget-state": context["pathto"](f"{WIDGET_STATE_DIR}/{pagename}.json", 1),
+           "data-scripts": json.dumps([[src, attrs] for src, attrs in widget_js.items()])}))
+
+
+#: Scripts that must run while <head> is parsed: inline scripts right after them use them.
+KEEP_BLOCKING = ("_static/documentation_options.js",)
+
+
+def _deferred(js):
+    """The same script with ``defer``, unless inline, already async/deferred, or in KEEP_BLOCKING.
+
+    The extensions' scripts (doctools, copybutton, togglebutton, sphinx-design, the theme's)
+    all wait for the DOM themselves, and the inline scripts between them only set variables,
+    so deferring them keeps their order and effect while the page paints without them.
+    """
+    from sphinx.builders.html._assets import _JavaScript
+
+    filename = str(getattr(js, "filename", "") or "")
+    attrs = getattr(js, "attributes", None)
+    if (not filename or attrs is None or "defer" in attrs or "async" in attrs
+            or filename in KEEP_BLOCKING or attrs.get("type", "text/javascript") != "text/javascript"):
+        return js
+    return _JavaScript(js.filename, priority=js.priority, **attrs, defer="defer")
+
+
+def _is_thebe(js) -> bool:
+    filename = str(getattr(js, "filename", "") or "")
+    body = getattr(js, "attributes", {}).get("body", "")
+    return filename.endswith("sphinx-thebe.js") or "THEBE_JS_URL" in body
+
+
+def _site_title(app: Sphinx) -> str:
+    """The book's title (_config.yml ``title``, which Jupyter Book passes as html_title)."""
+    return app.config.html_title or app.config.project
+
+
+_ROOT_INDEX = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8" />
+<title>{title}</title>
+<meta name="description" content="{description}" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+{favicon}<link rel="canonical" href="{target}" />
+<meta http-equiv="Refresh" content="0; url={target}" />
+</head>
+<body>
+<p><a href="{target}">{title}</a></p>
+</body>
+</html>
+"""
+
+
+def write_root_index(app: Sphinx, exception) -> None:
+    """The site's index.html: a redirect to the root page, with a title and a description.
+
+    Runs before sphinx-external-toc, which writes a bare ``<meta http-equiv="Refresh">``
+    only when no index.html exists. Also removes a stale genindex.html (html_use_index off).
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    if not app.config.html_use_index:  # left over from a build that had an index page
+        (Path(app.outdir) / "genindex.html").unlink(missing_ok=True)
+    if app.config.root_doc == "index":
+        return
+    from html import escape
+
+    favicon = app.config.html_favicon
+    icon = (f'<link rel="icon" href="_static/{Path(favicon).name}" />\n'
+            if favicon and "://" not in favicon else "")
+    description = page_description(app.env.get_doctree(app.config.root_doc)) or _site_title(app)
+    (Path(app.outdir) / "index.html").write_text(_ROOT_INDEX.format(
+        title=escape(_site_title(app)), description=escape(description), favicon=icon,
+        target=f"{app.config.root_doc}.html"), encoding="utf8")
 
 
 def setup(app: Sphinx) -> dict:
@@ -167,4 +398,8 @@ def setup(app: Sphinx) -> dict:
     # priority < 500: run before myst-nb and Sphinx read these values
     app.connect("config-inited", set_cache_path, priority=400)
     app.connect("config-inited", stage_assets, priority=400)
+    app.connect("config-inited", configure_katex_and_theme, priority=400)
+    app.connect("source-read", note_page_dependencies)
+    app.connect("html-page-context", tidy_page, priority=600)
+    app.connect("build-finished", write_root_index, priority=400)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,31 @@
+// Keyboard access to display math that scrolls (loaded with defer on every page by
+// _config.yml: html_js_files). The theme does this for code blocks and outputs
+// (addTabStopsToScrollableElements); a formula box that scrolls sideways gets a tab stop
+// too, so it can be scrolled with the arrow keys. Re-checked when the window is resized.
+(function () {
+  "use strict";
+  function update() {
+    document.querySelectorAll(".katex-display").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", "equation, scrolls sideways");
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+  var timer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(timer);
+    timer = setTimeout(update, 200);
+  });
+  // After "load" the layout is done, so measuring the boxes costs nothing extra.
+  if (document.readyState === "complete") {
+    update();
+  } else {
+    window.addEventListener("load", update);
+  }
+})();
