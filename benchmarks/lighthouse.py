@@ -17,6 +17,7 @@ scores (0-100), first contentful paint, largest contentful paint, total blocking
 cumulative layout shift, speed index, the bytes transferred (gzipped, headers included) and
 the audits that lost points, so a regression says what to fix.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,7 +28,6 @@ import json
 import os
 import shutil
 import socketserver
-import statistics
 import subprocess
 import tempfile
 import threading
@@ -38,9 +38,16 @@ ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 LIGHTHOUSE = ROOT / "node_modules" / "lighthouse" / "cli" / "index.js"
 CHROME = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
-CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"]
+CHROME_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PAGES = ("book/intro.html", "notebooks/07_kl_divergence.html", "notebooks/10_latent_space.html")
 CATEGORIES = ("performance", "accessibility", "best-practices")
 METRICS = {  # Lighthouse audit id -> key in results.json (numericValue)
@@ -52,17 +59,28 @@ METRICS = {  # Lighthouse audit id -> key in results.json (numericValue)
     "total-byte-weight": "bytes",
 }
 #: Content types a static host compresses (GitHub Pages, nginx `gzip_types`, ...).
-COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml",
-                "application/xml", "application/x-ipynb+json")
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "image/svg+xml",
+    "application/xml",
+    "application/x-ipynb+json",
+)
 
 
 class GzipHandler(http.server.SimpleHTTPRequestHandler):
     """Static files; text gzipped (level 6) when the client accepts it, like a static host."""
 
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".js": "application/javascript", ".mjs": "application/javascript",
-                      ".woff2": "font/woff2", ".woff": "font/woff", ".svg": "image/svg+xml",
-                      ".ipynb": "application/x-ipynb+json"}
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".js": "application/javascript",
+        ".mjs": "application/javascript",
+        ".woff2": "font/woff2",
+        ".woff": "font/woff",
+        ".svg": "image/svg+xml",
+        ".ipynb": "application/x-ipynb+json",
+    }
 
     def send_head(self):
         path = self.translate_path(self.path)
@@ -125,9 +143,17 @@ def audit(url: str, out: Path) -> dict:
         raise SystemExit("lighthouse is not installed: run `npm ci` (make assets)")
     if not Path(CHROME).is_file():
         raise SystemExit(f"no chromium at {CHROME}: apt-get install chromium")
-    cmd = ["node", str(LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--quiet",
-           f"--only-categories={','.join(CATEGORIES)}", "--max-wait-for-load=60000",
-           f"--chrome-flags={' '.join(CHROME_FLAGS)}"]
+    cmd = [
+        "node",
+        str(LIGHTHOUSE),
+        url,
+        "--output=json",
+        f"--output-path={out}",
+        "--quiet",
+        f"--only-categories={','.join(CATEGORIES)}",
+        "--max-wait-for-load=60000",
+        f"--chrome-flags={' '.join(CHROME_FLAGS)}",
+    ]
     env = {**os.environ, "CHROME_PATH": CHROME}
     subprocess.run(cmd, check=True, env=env, timeout=300, stdout=subprocess.DEVNULL)
     return json.loads(out.read_text())
@@ -162,9 +188,15 @@ def run(html: Path = HTML, runs: int = 3, pages=PAGES) -> dict:
     """Median-of-``runs`` Lighthouse summary per page; builds the book first if it is absent."""
     if not (html / "index.html").is_file():
         from . import book_build
+
         book_build._build()
-    result = {"form_factor": "mobile", "runs": runs, "server": "gzip -6 (benchmarks/lighthouse.py)",
-              "lighthouse": _lighthouse_version(), "pages": {}}
+    result = {
+        "form_factor": "mobile",
+        "runs": runs,
+        "server": "gzip -6 (benchmarks/lighthouse.py)",
+        "lighthouse": _lighthouse_version(),
+        "pages": {},
+    }
     tmp = Path(tempfile.mkdtemp(prefix="lighthouse-"))
     try:
         with serve(html) as base:
@@ -186,19 +218,25 @@ def _lighthouse_version() -> str:
 
 
 def _line(r: dict) -> str:
-    return (f"perf {r['performance']:>3}  a11y {r['accessibility']:>3}  bp {r['best-practices']:>3}  "
-            f"{r['bytes'] / 1e6:5.2f} MB  FCP {r['fcp_ms'] / 1e3:4.1f} s  LCP {r['lcp_ms'] / 1e3:4.1f} s  "
-            f"TBT {r['tbt_ms']:>5} ms  CLS {r['cls']:.3f}")
+    return (
+        f"perf {r['performance']:>3}  a11y {r['accessibility']:>3}  bp {r['best-practices']:>3}  "
+        f"{r['bytes'] / 1e6:5.2f} MB  FCP {r['fcp_ms'] / 1e3:4.1f} s  LCP {r['lcp_ms'] / 1e3:4.1f} s  "
+        f"TBT {r['tbt_ms']:>5} ms  CLS {r['cls']:.3f}"
+    )
 
 
 def table(result: dict) -> str:
-    lines = [f"Lighthouse {result['lighthouse']} ({result['form_factor']}, median of "
-             f"{result['runs']}; targets: perf >= 90, a11y 100, best practices 100, "
-             f"<= 1 MB without widgets)"]
+    lines = [
+        f"Lighthouse {result['lighthouse']} ({result['form_factor']}, median of "
+        f"{result['runs']}; targets: perf >= 90, a11y 100, best practices 100, "
+        f"<= 1 MB without widgets)"
+    ]
     for page, r in result["pages"].items():
         lines.append(f"  {page:<34}{_line(r)}")
         if r["lost_points"]:
-            lines.append("      lost points: " + "; ".join(f"{k} ({v})" for k, v in r["lost_points"].items()))
+            lines.append(
+                "      lost points: " + "; ".join(f"{k} ({v})" for k, v in r["lost_points"].items())
+            )
     return "\n".join(lines)
 
 

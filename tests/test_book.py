@@ -4,6 +4,7 @@ The build runs once per test session (``built_book``, shared with test_site_brow
 as ``make book`` runs it: ``jupyter-book build . -W --keep-going``. CI exports VAE_BOOK_FAST=1,
 so the chapters train briefly; their assertions are the same in both modes.
 """
+
 from __future__ import annotations
 
 import functools
@@ -36,7 +37,7 @@ class BookBuild:
     log: str
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def build_book() -> BookBuild:
     """Build the book once per process (both test modules call this)."""
     if not (REPO / "node_modules" / ".package-lock.json").is_file():
@@ -47,7 +48,11 @@ def build_book() -> BookBuild:
     tic = time.perf_counter()
     proc = subprocess.run(
         [str(jupyter_book), "build", str(REPO), "-W", "--keep-going"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     seconds = time.perf_counter() - tic
     LOG.parent.mkdir(exist_ok=True)
@@ -73,8 +78,10 @@ def toc_files() -> list[str]:
             if "file" in chapter:
                 files.append(chapter["file"])
             elif "glob" in chapter:
-                files += sorted(p.relative_to(REPO).with_suffix("").as_posix()
-                                for p in REPO.glob(chapter["glob"] + ".md"))
+                files += sorted(
+                    p.relative_to(REPO).with_suffix("").as_posix()
+                    for p in REPO.glob(chapter["glob"] + ".md")
+                )
     return files
 
 
@@ -83,21 +90,33 @@ def chapter_files() -> list[str]:
 
 
 def test_book_builds_with_warnings_as_errors(built_book, capsys):
-    sphinx_warnings = [line for line in built_book.log.splitlines()
-                       if re.search(r"\bWARNING:|\bERROR:|CRITICAL:", line)]
+    sphinx_warnings = [
+        line
+        for line in built_book.log.splitlines()
+        if re.search(r"\bWARNING:|\bERROR:|CRITICAL:", line)
+    ]
     assert not sphinx_warnings, "\n".join(sphinx_warnings)
     assert (built_book.html / "index.html").is_file()
     with capsys.disabled():
-        print(f"\n[book] jupyter-book build: {built_book.seconds:.1f} s "
-              f"(VAE_BOOK_FAST={os.environ.get('VAE_BOOK_FAST', '')!r})")
+        print(
+            f"\n[book] jupyter-book build: {built_book.seconds:.1f} s "
+            f"(VAE_BOOK_FAST={os.environ.get('VAE_BOOK_FAST', '')!r})"
+        )
 
 
 def test_toc_lists_the_ten_chapters_in_order():
     names = [Path(f).name for f in chapter_files()]
     assert names == [
-        "01_latent_variable_models", "02_marginal_likelihood", "03_posterior", "04_encoder",
-        "05_elbo", "06_reparameterization", "07_kl_divergence", "08_training",
-        "09_likelihoods", "10_latent_space",
+        "01_latent_variable_models",
+        "02_marginal_likelihood",
+        "03_posterior",
+        "04_encoder",
+        "05_elbo",
+        "06_reparameterization",
+        "07_kl_divergence",
+        "08_training",
+        "09_likelihoods",
+        "10_latent_space",
     ]
 
 
@@ -114,8 +133,11 @@ def test_every_chapter_has_a_colab_button_to_its_paired_notebook(built_book):
 
 
 def _site_pages(html: Path) -> list[Path]:
-    return sorted(p for p in html.rglob("*.html")
-                  if not {"_static", "_sources", "_images"} & set(p.relative_to(html).parts))
+    return sorted(
+        p
+        for p in html.rglob("*.html")
+        if not {"_static", "_sources", "_images"} & set(p.relative_to(html).parts)
+    )
 
 
 def _head(text: str) -> str:
@@ -134,9 +156,14 @@ def test_pages_load_scripts_and_math_from_the_build(built_book):
                 continue
             pytest.fail(f"{page.relative_to(built_book.html)} loads {tag.group(0)}")
     vendor = built_book.html / "_static" / "vendor"
-    for asset in ["katex/katex.min.css", "katex/fonts/KaTeX_Main-Regular.woff2",
-                  "requirejs/require.js", "html-manager/embed-amd.js", "anywidget/index.js",
-                  "icons.css"]:
+    for asset in [
+        "katex/katex.min.css",
+        "katex/fonts/KaTeX_Main-Regular.woff2",
+        "requirejs/require.js",
+        "html-manager/embed-amd.js",
+        "anywidget/index.js",
+        "icons.css",
+    ]:
         assert (vendor / asset).is_file(), asset
 
 
@@ -146,8 +173,9 @@ def test_math_is_rendered_at_build_time(built_book):
     for page in _site_pages(built_book.html):
         text = page.read_text()
         rel = page.relative_to(built_book.html).as_posix()
-        assert not re.search(r"<script[^>]*mathjax", text, re.IGNORECASE), \
+        assert not re.search(r"<script[^>]*mathjax", text, re.IGNORECASE), (
             f"{rel} still loads MathJax"
+        )
         assert "katex-error" not in text, f"{rel}: a formula KaTeX could not render"
         if 'class="math' in text:
             pages_with_math += 1
@@ -164,11 +192,15 @@ def test_widget_state_and_scripts_load_after_the_page(built_book):
     for page in _site_pages(built_book.html):
         text = page.read_text()
         rel = page.relative_to(built_book.html).as_posix()
-        assert "application/vnd.jupyter.widget-state+json" not in text, \
+        assert "application/vnd.jupyter.widget-state+json" not in text, (
             f"{rel}: widget state inline in the HTML"
+        )
         if "application/vnd.jupyter.widget-view+json" not in text:
-            assert "widgets-loader.js" not in text and "embed-amd.js" not in text \
-                and "require.js" not in text, f"{rel} loads widget scripts without widgets"
+            assert (
+                "widgets-loader.js" not in text
+                and "embed-amd.js" not in text
+                and "require.js" not in text
+            ), f"{rel} loads widget scripts without widgets"
             continue
         with_widgets += 1
         loader = re.search(r'<script [^>]*src="[^"]*widgets-loader\.js[^"]*"[^>]*>', text)
@@ -192,8 +224,9 @@ def test_no_page_blocks_on_scripts_it_does_not_need(built_book):
         assert "fontawesome.js" not in text, rel
         if rel != "search.html":
             assert "searchindex.js" not in text and "searchtools.js" not in text, rel
-            blocking = [src for src in sync.findall(_head(text))
-                        if "documentation_options.js" not in src]
+            blocking = [
+                src for src in sync.findall(_head(text)) if "documentation_options.js" not in src
+            ]
             assert not blocking, f"{rel}: render-blocking scripts {blocking}"
 
 

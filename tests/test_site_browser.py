@@ -7,8 +7,10 @@ ones, math typeset by MathJax with no TeX error, every widget rendered, every in
 anchor resolves. Equations (1)-(11) must appear as rendered tags in the chapters. The
 transferred bytes of every page (HTML + everything it loads) are printed.
 """
+
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -20,15 +22,21 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-
 from test_book import build_book
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Jupyter Book 1 pages used to log two harmless errors (sphinx-thebe's config script twice,
 # pydata-sphinx-theme's empty default mode); book/_ext/book_assets.py removes both causes, so
 # a clean console means exactly that.
@@ -80,14 +88,14 @@ class _Ids(HTMLParser):
                 self.ids.add(value)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ids(path: Path) -> frozenset[str]:
     parser = _Ids()
     parser.feed(path.read_text(errors="replace"))
     return frozenset(parser.ids)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _gzip_size(html: Path, rel_url: str) -> int:
     """Size of a served file after gzip -6, what a typical static host would transfer."""
     path = html / unquote(urlsplit(rel_url).path)
@@ -96,8 +104,11 @@ def _gzip_size(html: Path, rel_url: str) -> int:
 
 def _pages(html: Path) -> list[str]:
     skip = {"_static", "_sources", "_images"}
-    return sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                  if not skip & set(p.relative_to(html).parts))
+    return sorted(
+        p.relative_to(html).as_posix()
+        for p in html.rglob("*.html")
+        if not skip & set(p.relative_to(html).parts)
+    )
 
 
 _VISIT_JS = """async () => {
@@ -131,8 +142,11 @@ def visits(site, browser):
     outside: list[str] = []
 
     def route(r):
-        if r.request.url.startswith(base) or r.request.url.startswith("data:") \
-                or r.request.url.startswith("blob:"):
+        if (
+            r.request.url.startswith(base)
+            or r.request.url.startswith("data:")
+            or r.request.url.startswith("blob:")
+        ):
             r.continue_()
         else:
             outside.append(r.request.url)
@@ -142,10 +156,22 @@ def visits(site, browser):
     for rel in _pages(html):
         redirect = _REFRESH.search((html / rel).read_text())
         if redirect:  # the root index.html only forwards to the landing page
-            results[rel] = dict(status=200, console=[], failed=[], outside=[], bytes=0, gzip_bytes=0,
-                                widget_views=0, widgets_ok=True, mathjax=False, containers=0,
-                                errors=0, tagged=[], mathSources=0,
-                                links=[urljoin(base + rel, redirect.group(1))])
+            results[rel] = dict(
+                status=200,
+                console=[],
+                failed=[],
+                outside=[],
+                bytes=0,
+                gzip_bytes=0,
+                widget_views=0,
+                widgets_ok=True,
+                mathjax=False,
+                containers=0,
+                errors=0,
+                tagged=[],
+                mathSources=0,
+                links=[urljoin(base + rel, redirect.group(1))],
+            )
             continue
         page = context.new_page()
         console, requests, failed = [], [], []
@@ -157,7 +183,8 @@ def visits(site, browser):
         response = page.goto(base + rel, wait_until="load")
         info = page.evaluate(_VISIT_JS)
         widget_views = page.locator(
-            'script[type="application/vnd.jupyter.widget-view+json"]').count()
+            'script[type="application/vnd.jupyter.widget-view+json"]'
+        ).count()
         widgets_ok = True
         if widget_views:
             try:
@@ -170,13 +197,22 @@ def visits(site, browser):
         for r in requests:
             sizes = r.sizes()
             transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-            gzipped += _gzip_size(html, r.url[len(base):]) if r.url.startswith(base) else 0
-        bad_status = [f"{r.url} {r.response().status}" for r in requests
-                      if r.response() and r.response().status >= 400]
+            gzipped += _gzip_size(html, r.url[len(base) :]) if r.url.startswith(base) else 0
+        bad_status = [
+            f"{r.url} {r.response().status}"
+            for r in requests
+            if r.response() and r.response().status >= 400
+        ]
         results[rel] = dict(
-            status=response.status if response else None, console=list(console),
-            failed=failed + bad_status, outside=outside[seen_outside:], bytes=transferred, gzip_bytes=gzipped,
-            widget_views=widget_views, widgets_ok=widgets_ok, **info,
+            status=response.status if response else None,
+            console=list(console),
+            failed=failed + bad_status,
+            outside=outside[seen_outside:],
+            bytes=transferred,
+            gzip_bytes=gzipped,
+            widget_views=widget_views,
+            widgets_ok=widgets_ok,
+            **info,
         )
         page.close()
     context.close()
@@ -191,8 +227,9 @@ def test_site_has_the_book_pages(visits):
 def test_every_page_loads_without_console_errors(visits):
     problems = {}
     for rel, v in visits.items():
-        unexpected = [m for m in v["console"]
-                      if not any(known in m for known in KNOWN_CONSOLE_ERRORS)]
+        unexpected = [
+            m for m in v["console"] if not any(known in m for known in KNOWN_CONSOLE_ERRORS)
+        ]
         if v["status"] != 200 or unexpected or v["failed"]:
             problems[rel] = dict(status=v["status"], console=unexpected, failed=v["failed"])
     assert not problems, problems
@@ -209,8 +246,9 @@ def test_math_is_rendered_at_build_time(visits):
     for rel in with_math:
         v = visits[rel]
         assert not v["mathjax"], f"{rel}: MathJax loaded"
-        assert v["containers"] == v["mathSources"], \
+        assert v["containers"] == v["mathSources"], (
             f"{rel}: {v['mathSources'] - v['containers']} formulas not rendered by KaTeX"
+        )
         assert v["errors"] == 0, f"{rel}: {v['errors']} TeX errors (.katex-error)"
 
 
@@ -256,8 +294,7 @@ def test_no_internal_link_is_broken(site, visits):
 def test_report_page_weight(visits, capsys):
     """Transferred bytes per page, heaviest first: as http.server sends them (no compression),
     and the same files gzipped (what a static host such as GitHub Pages would send)."""
-    rows = sorted(((v["bytes"], v["gzip_bytes"], rel) for rel, v in visits.items()),
-                  reverse=True)
+    rows = sorted(((v["bytes"], v["gzip_bytes"], rel) for rel, v in visits.items()), reverse=True)
     with capsys.disabled():
         print("\n[book] transferred per page, HTML + everything it loads (raw | gzip -6):")
         for size, gz, rel in rows:
@@ -271,17 +308,33 @@ def test_report_page_weight(visits, capsys):
 #: name -> browser context options. "phone" is a 390x844 touch screen (an iPhone 12-14);
 #: "small" a 360-px-wide one, checked for the page width only.
 SCREENS = {
-    "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=3,
-                  is_mobile=True, has_touch=True),
+    "phone": dict(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    ),
     "desktop": dict(viewport={"width": 1366, "height": 900}),
-    "small": dict(viewport={"width": 360, "height": 740}, device_scale_factor=3,
-                  is_mobile=True, has_touch=True),
+    "small": dict(
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=3,
+        is_mobile=True,
+        has_touch=True,
+    ),
 }
-LAYOUTS = [("phone", "light"), ("phone", "dark"), ("desktop", "light"), ("desktop", "dark"),
-           ("small", "light")]
+LAYOUTS = [
+    ("phone", "light"),
+    ("phone", "dark"),
+    ("desktop", "light"),
+    ("desktop", "dark"),
+    ("small", "light"),
+]
 #: Alt text that only names a file, or says nothing.
-_PATH_LIKE = re.compile(r"(\.(png|jpe?g|gif|svg|webp)\b)|^(\.\./|\./|/|_images/|_static/)"
-                        r"|^[0-9a-f]{16,}", re.IGNORECASE)
+_PATH_LIKE = re.compile(
+    r"(\.(png|jpe?g|gif|svg|webp)\b)|^(\.\./|\./|/|_images/|_static/)"
+    r"|^[0-9a-f]{16,}",
+    re.IGNORECASE,
+)
 _EMPTY_ALT = {"", "image", "figure", "png", "output", "plot", "img", "picture"}
 
 _LAYOUT_JS = """async () => {
@@ -308,7 +361,8 @@ _LAYOUT_JS = """async () => {
   });
   const wide = Array.from(article.querySelectorAll('*'))
     .filter(el => el.getBoundingClientRect().right > vw + 1 && el.getClientRects().length
-            && !el.closest('.katex-display, .katex-mathml, pre, .pst-scrollable-table-container, .table-wrapper'))
+            && !el.closest('.katex-display, .katex-mathml, pre, '
+                           + '.pst-scrollable-table-container, .table-wrapper'))
     .slice(0, 5)
     .map(el => el.tagName.toLowerCase() + (el.className && el.className.baseVal === undefined
          ? '.' + String(el.className).split(' ').join('.') : '') + ' "'
@@ -336,18 +390,24 @@ def layouts(site, browser):
         context = browser.new_context(color_scheme=mode, **SCREENS[screen])
         context.add_init_script(
             f"try {{ localStorage.setItem('mode', '{mode}'); localStorage.setItem('theme', '{mode}'); }}"
-            " catch (e) {}")
-        context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
-                      or r.request.url.startswith(("data:", "blob:")) else r.abort())
+            " catch (e) {}"
+        )
+        context.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(base) or r.request.url.startswith(("data:", "blob:"))
+                else r.abort()
+            ),
+        )
         results = {}
         for rel in pages:
             page = context.new_page()
             page.goto(base + rel, wait_until="load")
             if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
-                try:
+                # a widget that never renders is test_widgets_render_offline's failure
+                with contextlib.suppress(Exception):
                     page.wait_for_function(_WIDGETS_JS, timeout=30_000)
-                except Exception:  # noqa: BLE001 - test_widgets_render_offline reports it
-                    pass
             results[rel] = page.evaluate(_LAYOUT_JS)
             page.close()
         context.close()
@@ -370,8 +430,9 @@ def test_no_page_is_wider_than_the_screen(layouts):
     for (screen, mode), pages in layouts.items():
         for rel, m in pages.items():
             if m["overflow"] > 1 or m["wide"]:
-                problems[f"{screen}/{mode} {rel}"] = (f"{m['overflow']} px wider than {m['vw']} px; "
-                                                      f"sticking out: {m['wide']}")
+                problems[f"{screen}/{mode} {rel}"] = (
+                    f"{m['overflow']} px wider than {m['vw']} px; sticking out: {m['wide']}"
+                )
     assert not problems, _report(problems)
 
 
@@ -384,9 +445,13 @@ def test_display_math_fits_or_scrolls_with_its_number_visible(layouts):
             for eq in m["math"]:
                 issue = []
                 if eq["content"] > eq["width"] + 1 and not eq["scrolls"]:
-                    issue.append(f"content {eq['content']} px in a {eq['width']} px box that does not scroll")
+                    issue.append(
+                        f"content {eq['content']} px in a {eq['width']} px box that does not scroll"
+                    )
                 if eq["left"] < -1 or eq["right"] > m["vw"] + 1:
-                    issue.append(f"box at {eq['left']:.0f}..{eq['right']:.0f} px outside the screen")
+                    issue.append(
+                        f"box at {eq['left']:.0f}..{eq['right']:.0f} px outside the screen"
+                    )
                 if eq["contentLeft"] < eq["left"] - 1:
                     issue.append("start of the formula cut off on the left")
                 if not eq["tagVisible"]:
@@ -394,9 +459,10 @@ def test_display_math_fits_or_scrolls_with_its_number_visible(layouts):
                 if issue:
                     problems[f"{screen}/{mode} {rel} {eq['tex']!r}"] = "; ".join(issue)
     assert not problems, _report(problems)
-    assert any(eq["content"] > eq["width"] for eq in
-               layouts[("phone", "light")]["book/notation.html"]["math"]), \
-        "no formula scrolls at 390 px: the test would not see a clipped one"
+    assert any(
+        eq["content"] > eq["width"]
+        for eq in layouts[("phone", "light")]["book/notation.html"]["math"]
+    ), "no formula scrolls at 390 px: the test would not see a clipped one"
 
 
 def test_every_image_has_meaningful_alt_text(layouts):
@@ -404,9 +470,13 @@ def test_every_image_has_meaningful_alt_text(layouts):
     cell's metadata (``mystnb: image: alt: ...``, see README), else myst-nb writes the path."""
     problems = {}
     for rel, m in layouts[("desktop", "light")].items():
-        bad = [img["src"].rsplit("/", 1)[-1] + f" (alt={img['alt']!r})" for img in m["images"]
-               if img["alt"] is None or img["alt"].strip().lower() in _EMPTY_ALT
-               or _PATH_LIKE.search(img["alt"].strip())]
+        bad = [
+            img["src"].rsplit("/", 1)[-1] + f" (alt={img['alt']!r})"
+            for img in m["images"]
+            if img["alt"] is None
+            or img["alt"].strip().lower() in _EMPTY_ALT
+            or _PATH_LIKE.search(img["alt"].strip())
+        ]
         if bad:
             problems[rel] = f"{len(bad)} of {len(m['images'])} images: {bad[:4]}"
     assert not problems, _report(problems)
@@ -420,8 +490,10 @@ def test_code_fits_the_column_at_desktop_width(layouts):
         for rel, m in layouts[("desktop", mode)].items():
             if m["code"]:
                 longest = max(m["code"], key=lambda c: c["chars"])
-                problems[f"{mode} {rel}"] = (f"{len(m['code'])} blocks scroll; longest line "
-                                             f"{longest['chars']} chars: {longest['line']!r}")
+                problems[f"{mode} {rel}"] = (
+                    f"{len(m['code'])} blocks scroll; longest line "
+                    f"{longest['chars']} chars: {longest['line']!r}"
+                )
     assert not problems, _report(problems)
 
 
@@ -431,7 +503,8 @@ def test_search_snippets_show_no_raw_latex(site, browser):
     page = context.new_page()
     page.goto(base + "search.html?q=posterior", wait_until="load")
     page.wait_for_function(
-        "document.querySelectorAll('#search-results li p.context').length >= 3", timeout=30_000)
+        "document.querySelectorAll('#search-results li p.context').length >= 3", timeout=30_000
+    )
     snippets = page.locator("#search-results li p.context").all_inner_texts()
     context.close()
     raw = [s for s in snippets if re.search(r"\\[a-zA-Z]+|_\{|\^\{", s)]

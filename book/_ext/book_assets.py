@@ -8,9 +8,10 @@ compares the configuration with the one stored in its environment:
    directory becomes ``<cache root>/<mode>-<key>``, where ``key`` is a SHA-256 over every
    ``vae_core/**/*.py`` (and the widgets' ``.js``/``.css``), the shipped weights and metrics
    (``vae_core/weights/*``) and ``requirements.txt`` (not ``benchmarks/results.json``: the
-   benchmarks page alone reads it and re-runs whenever it changes), and ``mode`` is ``fast`` when ``VAE_BOOK_FAST=1`` (short training)
-   else ``full``. Any change of those files, or of the mode, points the build at a fresh cache
-   (every chapter re-executes) and changes a Sphinx config value, so every page is re-read.
+   benchmarks page alone reads it and re-runs whenever it changes), and ``mode`` is ``fast``
+   when ``VAE_BOOK_FAST=1`` (short training) else ``full``. Any change of those files, or of
+   the mode, points the build at a fresh cache (every chapter re-executes) and changes a
+   Sphinx config value, so every page is re-read.
    Older caches of the same mode are deleted.
 
 2. **Page assets served from the build, so a page works with no network.** The files come
@@ -19,12 +20,12 @@ compares the configuration with the one stored in its environment:
    ``_build/book_assets/vendor`` which is added to ``html_static_path`` (so they end up in
    ``_build/html/_static/vendor``)::
 
-       vendor/mathjax/           MathJax 3 (tex-chtml.js + the components it loads lazily)
+       vendor/katex/             KaTeX's CSS and fonts (the math itself is rendered at build time)
        vendor/requirejs/         require.js (AMD loader used by the widget manager)
        vendor/html-manager/      @jupyter-widgets/html-manager: embed-amd.js + its fonts
        vendor/anywidget/index.js anywidget's AMD front-end module, from the Python wheel
 
-   ``_config.yml`` points ``mathjax_path`` and ``nb_ipywidgets_js`` at these files;
+   ``_config.yml`` points ``katex_css_path`` and ``nb_ipywidgets_js`` at these files;
    ``book/_static/widgets-require-config.js`` maps the AMD module ``anywidget`` to the local
    copy. Any other widget module still falls back to the CDN (``data-jupyter-widgets-cdn``).
 """
@@ -47,7 +48,7 @@ logger = logging.getLogger(__name__)
 #: Files whose content decides whether cached notebook outputs are still valid.
 CACHE_KEY_GLOBS = (
     "vae_core/**/*.py",
-    "vae_core/**/*.js",          # the widgets' front-end code ends up in the saved widget state
+    "vae_core/**/*.js",  # the widgets' front-end code ends up in the saved widget state
     "vae_core/**/*.css",
     "vae_core/weights/*",
     "requirements.txt",
@@ -72,10 +73,31 @@ NPM_ASSETS = (
 #: vendor/icons.css as inline SVG masks, so no page downloads the 270 kB of icon web fonts;
 #: an icon not listed here still falls back to the theme's font.
 ICONS = {
-    **{name: f"solid/{name}" for name in (
-        "angle-left", "angle-right", "arrow-up", "bars", "circle-half-stroke", "code",
-        "download", "expand", "file", "file-pdf", "lightbulb", "list", "magnifying-glass",
-        "moon", "outdent", "rocket", "sun", "xmark", "compress", "pen-to-square")},
+    **{
+        name: f"solid/{name}"
+        for name in (
+            "angle-left",
+            "angle-right",
+            "arrow-up",
+            "bars",
+            "circle-half-stroke",
+            "code",
+            "download",
+            "expand",
+            "file",
+            "file-pdf",
+            "lightbulb",
+            "list",
+            "magnifying-glass",
+            "moon",
+            "outdent",
+            "rocket",
+            "sun",
+            "xmark",
+            "compress",
+            "pen-to-square",
+        )
+    },
     "github": "brands/github",
 }
 ICON_SVGS = "@fortawesome/fontawesome-free/svgs"
@@ -165,8 +187,9 @@ def stage_assets(app: Sphinx, config: Config) -> None:
     # Sphinx copies static files only when some page is rewritten; a config value that
     # changes with the assets (rebuild="html") makes every page, and so the assets, current.
     # This extension's own code is included: it rewrites parts of every page.
-    static_dirs = ([staging, Path(__file__).parent]
-                   + [root / p for p in config.html_static_path if not Path(p).is_absolute()])
+    static_dirs = [staging, Path(__file__).parent] + [
+        root / p for p in config.html_static_path if not Path(p).is_absolute()
+    ]
     config.book_assets_digest = _tree_digest(static_dirs)
 
 
@@ -178,23 +201,29 @@ def icon_css(svgs: Path) -> str:
     for name, rel in sorted(ICONS.items()):
         svg = re.sub(r"<!--.*?-->", "", (svgs / f"{rel}.svg").read_text()).replace('"', "'")
         data = quote(svg, safe=" =:/'")
-        rules.append(f':is(i, span).fa-{name} {{ font-family: inherit; '
-                     f'--book-icon: url("data:image/svg+xml,{data}"); }}')
+        rules.append(
+            f":is(i, span).fa-{name} {{ font-family: inherit; "
+            f'--book-icon: url("data:image/svg+xml,{data}"); }}'
+        )
         selectors.append(f":is(i, span).fa-{name}::before")
-    head = ("/* Generated by book/_ext/book_assets.py from @fortawesome/fontawesome-free "
-            "(icons: CC BY 4.0): the theme's icons without its web fonts. */\n"
-            + ",\n".join(selectors)
-            + " {\n  content: \"\";\n  display: inline-block;\n  width: 1em;\n  height: 1em;\n"
-            "  vertical-align: -0.125em;\n  background-color: currentColor;\n"
-            "  -webkit-mask: var(--book-icon) center / contain no-repeat;\n"
-            "  mask: var(--book-icon) center / contain no-repeat;\n}\n")
+    head = (
+        "/* Generated by book/_ext/book_assets.py from @fortawesome/fontawesome-free "
+        "(icons: CC BY 4.0): the theme's icons without its web fonts. */\n"
+        + ",\n".join(selectors)
+        + ' {\n  content: "";\n  display: inline-block;\n  width: 1em;\n  height: 1em;\n'
+        "  vertical-align: -0.125em;\n  background-color: currentColor;\n"
+        "  -webkit-mask: var(--book-icon) center / contain no-repeat;\n"
+        "  mask: var(--book-icon) center / contain no-repeat;\n}\n"
+    )
     return head + "\n".join(rules) + "\n"
 
 
 def _tree_digest(dirs: list[Path]) -> str:
     digest = hashlib.sha256()
     for top in dirs:
-        for path in sorted(p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        for path in sorted(
+            p for p in top.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+        ):
             digest.update(path.relative_to(top).as_posix().encode() + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:16]
@@ -203,8 +232,9 @@ def _tree_digest(dirs: list[Path]) -> str:
 def configure_katex_and_theme(app: Sphinx, config: Config) -> None:
     """KaTeX from node_modules for build-time rendering; theme options the YAML cannot reach.
 
-    ``html_context.default_mode: auto`` (pydata-sphinx-theme) follows the reader's system setting; without it the theme reads
-    an empty mode on every first visit and logs "Got invalid theme mode" to the console.
+    ``html_context.default_mode: auto`` (pydata-sphinx-theme) follows the reader's system
+    setting; without it the theme reads an empty mode on every first visit and logs "Got
+    invalid theme mode" to the console.
     """
     katex_js = Path(app.confdir) / "node_modules" / KATEX_JS
     if not katex_js.is_file():
@@ -256,8 +286,9 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
     """
     root = Path(app.confdir)
     if "header_buttons" in context and not (root / f"{pagename}.ipynb").is_file():
-        context["header_buttons"][:] = [b for b in context["header_buttons"]
-                                        if b.get("label") not in NOTEBOOK_ONLY_BUTTONS]
+        context["header_buttons"][:] = [
+            b for b in context["header_buttons"] if b.get("label") not in NOTEBOOK_ONLY_BUTTONS
+        ]
     scripts = context.get("script_files")
     if scripts is not None:
         scripts[:] = [js for js in scripts if not _is_thebe(js)]
@@ -266,19 +297,24 @@ def tidy_page(app: Sphinx, pagename: str, templatename: str, context: dict, doct
             scripts[:] = [_deferred(js) for js in scripts]
     styles = context.get("css_files")
     if styles is not None:
-        styles[:] = [css for css in styles
-                     if not str(getattr(css, "filename", "")).endswith("sphinx-thebe.css")]
+        styles[:] = [
+            css
+            for css in styles
+            if not str(getattr(css, "filename", "")).endswith("sphinx-thebe.css")
+        ]
     metatags = context.get("metatags", "")
     if 'name="description"' not in metatags:
         description = page_description(doctree)
         if not description:  # search.html, or a page with no running text: the book's own
-            description = (page_description(app.env.get_doctree(app.config.root_doc))
-                           or _site_title(app))
+            description = page_description(app.env.get_doctree(app.config.root_doc)) or _site_title(
+                app
+            )
         if description:
             from html import escape
 
             context["metatags"] = metatags + (
-                f'\n<meta name="description" content="{escape(description)}" />')
+                f'\n<meta name="description" content="{escape(description)}" />'
+            )
     if pagename == "search":
         app.add_js_file("search-snippets.js", loading_method="defer")
 
@@ -303,8 +339,11 @@ def _move_widget_state_out(app: Sphinx, pagename: str, context: dict, scripts: l
     widget_js = dict(app.config.nb_ipywidgets_js)
     # Sphinx stores local script names with a "_static/" prefix.
     names = {f"_static/{src}" if "://" not in src else src for src in widget_js}
-    scripts[:] = [js for js in scripts
-                  if js not in state and str(getattr(js, "filename", "") or "") not in names]
+    scripts[:] = [
+        js
+        for js in scripts
+        if js not in state and str(getattr(js, "filename", "") or "") not in names
+    ]
     target = Path(app.outdir) / WIDGET_STATE_DIR / f"{pagename}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(state[0].attributes["body"], encoding="utf8")
@@ -312,10 +351,16 @@ def _move_widget_state_out(app: Sphinx, pagename: str, context: dict, scripts: l
 
     from sphinx.builders.html._assets import _JavaScript
 
-    scripts.append(_JavaScript(
-        "_static/widgets-loader.js", defer="defer",
-        **{"data-widget-state": context["pathto"](f"{WIDGET_STATE_DIR}/{pagename}.json", 1),
-           "data-scripts": json.dumps([[src, attrs] for src, attrs in widget_js.items()])}))
+    scripts.append(
+        _JavaScript(
+            "_static/widgets-loader.js",
+            defer="defer",
+            **{
+                "data-widget-state": context["pathto"](f"{WIDGET_STATE_DIR}/{pagename}.json", 1),
+                "data-scripts": json.dumps([[src, attrs] for src, attrs in widget_js.items()]),
+            },
+        )
+    )
 
 
 #: Scripts that must run while <head> is parsed: inline scripts right after them use them.
@@ -333,8 +378,14 @@ def _deferred(js):
 
     filename = str(getattr(js, "filename", "") or "")
     attrs = getattr(js, "attributes", None)
-    if (not filename or attrs is None or "defer" in attrs or "async" in attrs
-            or filename in KEEP_BLOCKING or attrs.get("type", "text/javascript") != "text/javascript"):
+    if (
+        not filename
+        or attrs is None
+        or "defer" in attrs
+        or "async" in attrs
+        or filename in KEEP_BLOCKING
+        or attrs.get("type", "text/javascript") != "text/javascript"
+    ):
         return js
     return _JavaScript(js.filename, priority=js.priority, **attrs, defer="defer")
 
@@ -382,12 +433,21 @@ def write_root_index(app: Sphinx, exception) -> None:
     from html import escape
 
     favicon = app.config.html_favicon
-    icon = (f'<link rel="icon" href="_static/{Path(favicon).name}" />\n'
-            if favicon and "://" not in favicon else "")
+    icon = (
+        f'<link rel="icon" href="_static/{Path(favicon).name}" />\n'
+        if favicon and "://" not in favicon
+        else ""
+    )
     description = page_description(app.env.get_doctree(app.config.root_doc)) or _site_title(app)
-    (Path(app.outdir) / "index.html").write_text(_ROOT_INDEX.format(
-        title=escape(_site_title(app)), description=escape(description), favicon=icon,
-        target=f"{app.config.root_doc}.html"), encoding="utf8")
+    (Path(app.outdir) / "index.html").write_text(
+        _ROOT_INDEX.format(
+            title=escape(_site_title(app)),
+            description=escape(description),
+            favicon=icon,
+            target=f"{app.config.root_doc}.html",
+        ),
+        encoding="utf8",
+    )
 
 
 def setup(app: Sphinx) -> dict:

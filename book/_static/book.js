@@ -17,7 +17,7 @@
       }
     });
   }
-  var timer = null;
+  let timer = null;
   window.addEventListener("resize", function () {
     clearTimeout(timer);
     timer = setTimeout(update, 200);

@@ -7,9 +7,9 @@
   "use strict";
   // searchtools.js declares `const Search`: a global binding, not a property of window.
   if (typeof Search === "undefined" || typeof Search.htmlToText !== "function") return;
-  var original = Search.htmlToText;
+  const original = Search.htmlToText;
   Search.htmlToText = function (htmlString, anchor) {
-    var doc = new DOMParser().parseFromString(htmlString, "text/html");
+    const doc = new DOMParser().parseFromString(htmlString, "text/html");
     doc.querySelectorAll(".katex-html, annotation, .eqno").forEach(function (el) {
       el.remove();
     });

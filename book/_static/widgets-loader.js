@@ -10,17 +10,17 @@
 // The widget manager renders every widget view once the page has loaded, as before.
 (function () {
   "use strict";
-  var me = document.currentScript;
-  var staticDir = me.src.split("?")[0].replace(/[^/]*$/, "");
-  var stateUrl = me.getAttribute("data-widget-state");
-  var scripts = JSON.parse(me.getAttribute("data-scripts") || "[]");
+  const me = document.currentScript;
+  const staticDir = me.src.split("?")[0].replace(/[^/]*$/, "");
+  const stateUrl = me.getAttribute("data-widget-state");
+  const scripts = JSON.parse(me.getAttribute("data-scripts") || "[]");
 
   function load(entry) {
     return new Promise(function (resolve, reject) {
-      var tag = document.createElement("script");
-      var src = entry[0];
+      const tag = document.createElement("script");
+      const src = entry[0];
       tag.src = /^([a-z]+:)?\/\//i.test(src) ? src : staticDir + src;
-      var attrs = entry[1] || {};
+      const attrs = entry[1] || {};
       Object.keys(attrs).forEach(function (name) {
         if (name !== "defer" && name !== "async") tag.setAttribute(name, attrs[name]);
       });
@@ -37,7 +37,7 @@
       return response.text();
     })
     .then(function (text) {
-      var state = document.createElement("script");
+      const state = document.createElement("script");
       state.type = "application/vnd.jupyter.widget-state+json";
       state.textContent = text;
       document.head.appendChild(state);

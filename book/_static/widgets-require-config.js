@@ -5,9 +5,9 @@
 
 (function () {
   "use strict";
-  var here = document.currentScript.src.split("?")[0];
-  var staticDir = here.slice(0, here.lastIndexOf("/") + 1);
-  var manager = staticDir + "vendor/html-manager";
+  const here = document.currentScript.src.split("?")[0];
+  const staticDir = here.slice(0, here.lastIndexOf("/") + 1);
+  const manager = staticDir + "vendor/html-manager";
   // embed-amd.js defines @jupyter-widgets/{base,controls,html-manager/dist/...} inline and
   // fetches their icon fonts relative to the URL require.js gives each module (by default
   // the page's folder); these paths make those URLs point at the fonts' real folder.
