@@ -28,7 +28,7 @@ export default [
     },
   },
   {
-    files: ["tests/js/**", "esbuild.config.mjs", "eslint.config.js"],
+    files: ["tests/js/**", "esbuild.config.mjs", "eslint.config.mjs"],
     languageOptions: { globals: { ...globals.node } },
   },
   {
