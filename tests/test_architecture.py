@@ -238,3 +238,12 @@ def test_the_sigmoid_then_log_detector_works():
 )
 def test_no_log_of_sigmoid_in_the_package(path):
     assert sigmoid_then_log(ast.parse(path.read_text())) == []
+
+
+def test_the_package_version_is_declared_once_in_agreement():
+    import tomllib
+
+    import vae_core
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == vae_core.__version__

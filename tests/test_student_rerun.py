@@ -13,8 +13,6 @@ from pathlib import Path
 
 import jupytext
 import pytest
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTER = REPO / "notebooks" / "07_kl_divergence.md"
@@ -33,6 +31,8 @@ def changed_chapter():
 
 
 def run(notebook, strict: bool):
+    from nbclient import NotebookClient  # imported here: the module is collected everywhere
+
     env = {"VAE_BOOK_FAST": "1", "VAE_BOOK_STRICT": "1" if strict else "0", "MPLBACKEND": "Agg"}
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
@@ -74,5 +74,7 @@ def test_a_readers_changed_run_completes_with_a_note():
 
 
 def test_the_same_change_fails_the_book_build():
+    from nbclient.exceptions import CellExecutionError
+
     with pytest.raises(CellExecutionError, match="ClaimFailed"):
         run(changed_chapter(), strict=True)
