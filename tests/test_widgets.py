@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,7 +44,8 @@ FLOAT16_PROB_TOL = 2 / 255
 JS_VS_TORCH_PROB_TOL = 2 / 255
 JS_VS_PAYLOAD_LOGIT_TOL = 1e-4
 
-REPO = HERE.parents[1]
+REPO = HERE.parents[1]  # the installed package's parent (the checkout in an editable install)
+SOURCE = Path(__file__).resolve().parents[1]  # the checkout these tests belong to
 NODE = shutil.which("node")
 
 
@@ -247,11 +249,11 @@ def test_python_loads_the_committed_bundle():
 
 def test_committed_bundle_is_a_fresh_build(node):
     """The bundle is generated (`npm run build`); it must equal a build of today's sources."""
-    if not (REPO / "node_modules" / "esbuild").is_dir():
+    if not (SOURCE / "node_modules" / "esbuild").is_dir():
         pytest.fail("esbuild is missing: run `npm ci` (make setup-js / make assets do)")
     done = subprocess.run(
         [node, "esbuild.config.mjs", "--check"],
-        cwd=REPO,
+        cwd=SOURCE,
         capture_output=True,
         text=True,
         timeout=120,
@@ -265,11 +267,11 @@ def test_package_data_ships_the_front_end():
 
     import tomllib
 
-    patterns = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"][
+    patterns = tomllib.loads((SOURCE / "pyproject.toml").read_text())["tool"]["setuptools"][
         "package-data"
     ]["vae_core"]
     for needed in ("widgets/widgets.bundle.js", "widgets/widgets.css"):
-        assert (REPO / "vae_core" / needed).is_file()
+        assert (SOURCE / "vae_core" / needed).is_file()
         assert any(fnmatch.fnmatch(needed, p) for p in patterns), (needed, patterns)
 
 
