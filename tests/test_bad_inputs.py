@@ -586,7 +586,7 @@ CATALOGUE += [
         "prior-density-scalar",
         lambda: vc.standard_normal_log_density(torch.tensor(1.0)),
         ValueError,
-        (r"\bz\b", "1-D", r"shape \(\)"),
+        (r"\bz\b", "latent axis", "0-d"),
     ),
     Case(
         "prior-density-int",

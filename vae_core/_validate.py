@@ -121,7 +121,17 @@ def check_generator(name: str, value: object) -> None:
         )
 
 
-# About 2 minutes of work on a 2-core CPU at the ~1e9 element-operations per second that the
+def check_device(name: str, value: object) -> torch.device:
+    """A torch.device, or a name such as 'cpu' or 'cuda', returned as a torch.device."""
+    try:
+        return torch.device(value)
+    except (RuntimeError, TypeError):
+        raise ValueError(
+            f"{name} must be a torch.device or a name such as 'cpu' or 'cuda', got {value!r}"
+        ) from None
+
+
+# About 3 minutes of work on a 2-core CPU at the ~1e9 element-operations per second that the
 # decoder's last layer reaches; a call that would take longer is refused before it starts.
 MAX_WORK = 2 * 10**11
 

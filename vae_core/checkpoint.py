@@ -20,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_bytes
 from safetensors.torch import save as save_bytes
 
+from ._validate import check_device
 from .config import VAEConfig
 from .history import History
 from .model import VAE
@@ -116,16 +117,6 @@ def _metrics_json(metrics: object) -> str:
         ) from None
 
 
-def _device(device: object) -> torch.device:
-    """A torch.device from a name such as 'cpu' or 'cuda', with a clear error."""
-    try:
-        return torch.device(device)
-    except (RuntimeError, TypeError):
-        raise ValueError(
-            f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {device!r}"
-        ) from None
-
-
 def read_checkpoint(
     path: str | os.PathLike,
     expected_sha256: str | None = None,
@@ -186,7 +177,7 @@ def load_checkpoint(
     path: str | os.PathLike, expected_sha256: str | None = None, device: torch.device | str = "cpu"
 ) -> tuple[VAE, dict]:
     """Rebuild the VAE stored at `path`; return (model in eval mode, metrics)."""
-    device = _device(device)
+    device = check_device("device", device)
     tensors, header = read_checkpoint(path, expected_sha256)
     model = _rebuild(path, tensors, header)
     try:

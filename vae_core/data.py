@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from ._validate import check_generator, check_positive_int, check_tensor
+from ._validate import check_device, check_generator, check_positive_int, check_tensor
 
 ENV_VAR = "VAE_CORE_DATA"
 DEFAULT_ROOT = Path.home() / ".cache" / "vae_core" / "data"
@@ -129,12 +129,7 @@ class ImageSet:
 
     def to(self, device: torch.device | str) -> ImageSet:
         """The same images and labels on `device`."""
-        try:
-            device = torch.device(device)
-        except (RuntimeError, TypeError):
-            raise ValueError(
-                f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {device!r}"
-            ) from None
+        device = check_device("device", device)
         return ImageSet(self.images.to(device), self.labels.to(device))
 
     def subset(self, n: int) -> ImageSet:

@@ -26,7 +26,7 @@ from ._validate import (
     check_tensor,
     check_work,
 )
-from .model import VAE, check_batch
+from .model import VAE, check_batch, sample_cost
 from .objective import log_weights
 
 
@@ -95,7 +95,7 @@ def iwae_bound(
     x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     check_positive_int("chunk_size", chunk_size)
-    check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
+    check_work("num_samples", num_samples, sample_cost(model, x))
     parts = [
         log_weights(model, x, k, generator, likelihood=likelihood)
         for k in chunk_sizes(num_samples, chunk_size)

@@ -237,6 +237,12 @@ def check_model(value: object, name: str = "model") -> VAE:
     return value
 
 
+def sample_cost(model: VAE, x: Tensor) -> int:
+    """Element operations per latent sample for the batch x (B, D): about B x D x H, the
+    decoder's last layer, which dominates a forward pass (used to bound the work of K samples)."""
+    return x.numel() * (model.config.hidden or (1,))[0]
+
+
 def check_batch(model: object, x: object) -> Tensor:
     """A model and a batch of pixels in [0, 1] for it; returns x flattened to (B, D)."""
     check_model(model)

@@ -23,7 +23,7 @@ from ._validate import (
     check_work,
 )
 from .likelihoods import likelihood_kernel
-from .model import VAE, check_batch
+from .model import VAE, check_batch, reparameterize, sample_cost
 
 LOG_2PI = kernels.LOG_2PI
 
@@ -63,7 +63,9 @@ def gaussian_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:
 
 def standard_normal_log_density(z: Tensor) -> Tensor:
     """log p(z) for the prior p(z) = N(0, I), summed over the last axis: (..., Z) -> (...)."""
-    check_tensor("z", z, ndim=range(1, 9))
+    check_tensor("z", z)
+    if z.dim() == 0:
+        raise ValueError("z must have a latent axis (shape (..., Z)), got a 0-d tensor")
     return kernels.standard_normal_log_density(z)
 
 
@@ -125,10 +127,11 @@ def elbo(
     `likelihood` names log p(x|z): "bernoulli" (default) or "continuous-bernoulli".
     """
     log_px_z = likelihood_kernel(likelihood)
-    x = check_batch(model, x)  # (B, D)
-    out = model(x, eps=eps, generator=generator)
-    reconstruction = log_px_z(out.logits, x)  # (B,)
-    kl = kernels.kl_standard_normal(out.mu, out.logvar)  # (B,)
+    x = check_batch(model, x)  # (B, D), checked once
+    mu, logvar = model.encoder(x)  # (B, Z) each, Eq. (4)
+    z = reparameterize(mu, logvar, eps, generator)  # (B, Z), Eq. (9); checks eps
+    reconstruction = log_px_z(model.decoder(z), x)  # (B,)
+    kl = kernels.kl_standard_normal(mu, logvar)  # (B,)
     return ELBOTerms(reconstruction - kl, reconstruction, kl)
 
 
@@ -149,7 +152,7 @@ def log_weights(
     x = check_batch(model, x)  # (B, D)
     check_positive_int("num_samples", num_samples)
     check_generator("generator", generator)
-    check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
+    check_work("num_samples", num_samples, sample_cost(model, x))
     mu, logvar = model.encoder(x)  # (B, Z) each
     if eps is None:
         eps = torch.randn(

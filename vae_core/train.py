@@ -32,7 +32,7 @@ from .data import ImageSet
 from .estimators import chunk_sizes
 from .history import EpochRecord, History
 from .likelihoods import likelihood_kernel
-from .model import VAE, check_batch, check_model
+from .model import VAE, check_batch, check_model, sample_cost
 from .objective import log_weights
 
 
@@ -91,7 +91,7 @@ def evaluate(
     check_positive_int("batch_size", batch_size)
     check_generator("generator", generator)
     x = check_batch(model, x)  # (B, D)
-    check_work("num_samples", num_samples, x.numel() * (model.config.hidden or (1,))[0])
+    check_work("num_samples", num_samples, sample_cost(model, x))
     was_training = model.training
     model.eval()
     elbos, bounds = [], []
