@@ -35,6 +35,8 @@ from .likelihoods import likelihood_kernel
 from .model import VAE, check_batch, check_model, sample_cost
 from .objective import log_weights
 
+EVAL_CHUNK_ROWS = 4000  # samples x images decoded at once by `evaluate`
+
 
 class TrainingDiverged(RuntimeError):
     """The loss or its gradient stopped being finite; the model keeps its last good weights.
@@ -77,6 +79,38 @@ class Evaluation:
 
 
 @torch.no_grad()
+def evaluate_per_image(
+    model: VAE,
+    x: Tensor,
+    num_samples: int = 100,
+    batch_size: int = 100,
+    generator: torch.Generator | None = None,
+    likelihood: str = "bernoulli",
+) -> tuple[Tensor, Tensor]:
+    """Per image, from the same K samples: the K-sample ELBO estimate (Eq. 8) and the
+    importance-weighted bound on log p(x); x (N, D) -> two (N,) tensors, nats."""
+    check_model(model)
+    check_positive_int("num_samples", num_samples)
+    check_positive_int("batch_size", batch_size)
+    check_generator("generator", generator)
+    x = check_batch(model, x)  # (N, D)
+    check_work("num_samples", num_samples, sample_cost(model, x))
+    was_training = model.training
+    model.eval()
+    elbos, bounds = [], []
+    for start in range(0, x.shape[0], batch_size):
+        # K x B rows of logits per chunk: ~4,000 keep them in cache (2-3x faster than 50,000)
+        chunks = chunk_sizes(num_samples, max(1, EVAL_CHUNK_ROWS // batch_size))
+        batch = x[start : start + batch_size]  # (B, D)
+        log_w = torch.cat(
+            [log_weights(model, batch, k, generator, likelihood=likelihood) for k in chunks]
+        )  # (K, B)
+        elbos.append(log_w.mean(0))
+        bounds.append(kernels.log_mean_exp(log_w, 0))
+    model.train(was_training)
+    return torch.cat(elbos), torch.cat(bounds)  # (N,), (N,)
+
+
 def evaluate(
     model: VAE,
     x: Tensor,
@@ -85,32 +119,10 @@ def evaluate(
     generator: torch.Generator | None = None,
     likelihood: str = "bernoulli",
 ) -> Evaluation:
-    """Test ELBO (Eq. 8) and the importance-weighted log p(x), from the same K samples per image."""
-    check_model(model)
-    check_positive_int("num_samples", num_samples)
-    check_positive_int("batch_size", batch_size)
-    check_generator("generator", generator)
-    x = check_batch(model, x)  # (B, D)
-    check_work("num_samples", num_samples, sample_cost(model, x))
-    was_training = model.training
-    model.eval()
-    elbos, bounds = [], []
-    for start in range(0, x.shape[0], batch_size):
-        chunks = chunk_sizes(num_samples, max(1, 50000 // batch_size))
-        log_w = torch.cat(
-            [
-                log_weights(
-                    model, x[start : start + batch_size], k, generator, likelihood=likelihood
-                )
-                for k in chunks
-            ]
-        )  # (K, B)
-        elbos.append(log_w.mean(0))
-        bounds.append(kernels.log_mean_exp(log_w, 0))
-    model.train(was_training)
-    return Evaluation(
-        float(torch.cat(elbos).mean()), float(torch.cat(bounds).mean()), num_samples, x.shape[0]
-    )
+    """Test ELBO (Eq. 8) and the importance-weighted log p(x), from the same K samples per
+    image, averaged over the images of x (N, D)."""
+    elbos, bounds = evaluate_per_image(model, x, num_samples, batch_size, generator, likelihood)
+    return Evaluation(float(elbos.mean()), float(bounds.mean()), num_samples, len(bounds))
 
 
 def step_loss(
