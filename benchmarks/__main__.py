@@ -1,6 +1,6 @@
 """Run the benchmarks, print a table and write benchmarks/results.json.
 
-    python -m benchmarks [--only throughput,quality,book,lighthouse] [--quick]
+    python -m benchmarks [--only throughput,quality,models,chapters,book,lighthouse] [--quick]
 
 Reads MNIST from $VAE_CORE_DATA (see README). Medians over repetitions; thread count stated.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 from pathlib import Path
@@ -18,37 +19,34 @@ import torch
 from vae_core.checkpoint import atomic_write_bytes
 from vae_core.data import resolve_root
 
-from . import book_build, lighthouse, quality, throughput
+from . import book_build, chapters, lighthouse, quality, throughput
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+
+
+PARTS = ("throughput", "quality", "models", "chapters", "book", "lighthouse")
 
 
 def _table(results: dict) -> str:
     lines = []
     if "throughput" in results:
-        t = results["throughput"]
-        lines += [
-            f"Training throughput ({t['model']}, batch {t['batch_size']}, {t['threads']} threads, "
-            f"median of {t['repeats']})",
-            f"  {'loop':<14}{'samples/s':>12}{'s/epoch':>10}",
-        ]
-        for name, rate in t["samples_per_second"].items():
-            lines.append(f"  {name:<14}{rate:>12,.0f}{t['seconds_per_epoch'][name]:>10.2f}")
+        lines.append(throughput.table(results["throughput"]))
+    q = results.get("quality")
+    if q:
         lines.append(
-            f"  vae_core vs reference: {t['speedup_vs_reference']:.1f}x faster "
-            f"(target >= 10x); vae_core / floor: {t['ratio_to_floor']:.2f}x "
-            f"(target <= 1.5x)"
-        )
-    for q in results.get("quality", []):
-        lines.append(
-            f"Time to quality ({q['recipe']}; K={q['eval_samples']}, "
-            f"{q['eval_images']} test digits; published VAE: {q['published_nats']} nats)"
+            f"Time to quality ({q['recipe']}; {q['threads']} thread; K={q['eval_samples']}; "
+            f"published VAE: -{q['published_nats']} nats)"
         )
         for p in q["points"]:
             lines.append(
-                f"  {p['budget_s']:>5.0f} s  {p['epochs']:>4} epochs  "
-                f"-ELBO {-p['test_elbo']:7.2f}  -log p(x) {-p['test_log_px']:7.2f} nats"
+                f"  {p['budget_s'] / 60:>4.0f} CPU min  {p['epochs']:>4} epochs  "
+                f"-ELBO {-p['test_elbo']:7.2f}  -log p(x) {-p['test_log_px']:7.2f} "
+                f"+- {p['test_log_px_stderr']:.2f} nats ({p['images']} digits)"
             )
+    if "models" in results:
+        lines.append(quality.models_table()[1])
+    if "chapters" in results:
+        lines.append(chapters.table(results["chapters"]))
     if "book" in results:
         b = results["book"]
         lines.append(
@@ -60,24 +58,42 @@ def _table(results: dict) -> str:
     return "\n".join(lines)
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (Linux), else the architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="throughput,quality,book,lighthouse")
+    parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--quick", action="store_true", help="short budgets, for a smoke run")
     args = parser.parse_args()
     parts = set(args.only.split(","))
     root = str(resolve_root())
     previous = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    results = {
-        k: v for k, v in previous.items() if k in {"throughput", "quality", "book", "lighthouse"}
-    }
+    results = {k: v for k, v in previous.items() if k in PARTS}
+    # results of an older layout (before throughput per thread count, quality as one run)
+    if "by_threads" not in results.get("throughput", {"by_threads": 1}):
+        del results["throughput"]
+    if isinstance(results.get("quality"), list):
+        del results["quality"]
     if "throughput" in parts:
         results["throughput"] = throughput.run(
             root, repeats=1 if args.quick else 3, reference_steps=30 if args.quick else 150
         )
     if "quality" in parts:
         budgets = (5, 15) if args.quick else (60, 180, 600)
-        results["quality"] = [quality.run(root, budgets, recipe) for recipe in ("plain", "cosine")]
+        results["quality"] = quality.run(root, budgets, eval_images=200 if args.quick else 2000)
+    if "models" in parts:
+        results["models"] = quality.models_table()[0]
+    if "chapters" in parts:
+        results["chapters"] = chapters.run()
     if "book" in parts:
         results["book"] = book_build.run()
     if "lighthouse" in parts:  # after "book", which leaves a fresh _build/html
@@ -85,7 +101,8 @@ def main() -> None:
     results["machine"] = {
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "processor": platform.processor() or platform.machine(),
+        "processor": _cpu_model(),
+        "cpus": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "date": time.strftime("%Y-%m-%d"),
     }

@@ -3,6 +3,7 @@ and the floor set by the matrix products alone. Same model (784-256-20), batch 1
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import vae_core
-from vae_core import data, train
+from vae_core import data, kernels, train
 
 BATCH = 128
 MODEL = f"{vae_core.PIXELS}-256-20"  # D-H-Z, the reference tutorial's sizes
@@ -73,8 +74,33 @@ def time_vae_core(train_set: data.ImageSet, epochs: int = 1) -> float:
     generator = torch.Generator().manual_seed(config.seed)
     tic = time.perf_counter()
     for epoch in range(epochs):
-        train.train_epoch(model, train_set, optimizer, generator, epoch, config)
+        train.train_epoch(model, train_set, optimizer, generator, epoch + 1, config)
     return (time.perf_counter() - tic) / (epochs * len(train_set))
+
+
+def time_plain_step(train_set: data.ImageSet) -> float:
+    """Seconds per sample of the same epoch as vae_core 0.2 ran it, for comparison: autograd
+    through the kernels, `torch.bernoulli` per batch, and `clip_grad_norm_` as the check."""
+    model = vae_core.VAE(vae_core.VAEConfig(latent_dim=20))
+    optimizer = train.make_optimizer(model)
+    generator = torch.Generator().manual_seed(0)
+    images, n = train_set.images, len(train_set)
+    tic = time.perf_counter()
+    order = torch.randperm(n, generator=generator)
+    for start in range(0, n, BATCH):
+        x = torch.bernoulli(images[order[start : start + BATCH]], generator=generator)
+        mu, logvar = model.encoder(x)
+        eps = torch.randn(mu.shape, generator=generator)
+        logits = model.decoder(kernels.reparameterize(mu, logvar, eps))
+        loss = -kernels.bernoulli_log_likelihood(logits, x).mean()
+        loss = loss + kernels.kl_standard_normal(mu, logvar).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
+        if not (math.isfinite(loss.item()) and math.isfinite(norm.item())):
+            raise RuntimeError("diverged")
+        optimizer.step()
+    return (time.perf_counter() - tic) / n
 
 
 def time_matmul_floor(
@@ -108,22 +134,59 @@ def time_matmul_floor(
     return (time.perf_counter() - tic) / (steps * b)
 
 
-def run(root: str, repeats: int = 3, reference_steps: int = 150) -> dict:
+LOOPS = ("reference", "vae_core_0.2", "vae_core", "matmul_floor")
+
+
+def run(root: str, repeats: int = 3, reference_steps: int = 150, threads=(1, 2)) -> dict:
+    """Each loop at each thread count, interleaved within every repeat (the machine's speed
+    drifts); medians."""
     train_set = data.load("train", root=root)
-    rows = {"reference": [], "vae_core": [], "matmul_floor": []}
+    before = torch.get_num_threads()
+    rows = {k: {t: [] for t in threads} for k in LOOPS}
     for _ in range(repeats):
-        rows["reference"].append(time_reference(root, reference_steps))
-        rows["vae_core"].append(time_vae_core(train_set))
-        rows["matmul_floor"].append(time_matmul_floor(len(train_set)))
-    med = {k: statistics.median(v) for k, v in rows.items()}
+        for t in threads:
+            torch.set_num_threads(t)
+            rows["matmul_floor"][t].append(time_matmul_floor(len(train_set)))
+            rows["vae_core"][t].append(time_vae_core(train_set))
+            rows["vae_core_0.2"][t].append(time_plain_step(train_set))
+            rows["reference"][t].append(time_reference(root, reference_steps))
+    torch.set_num_threads(before)
+    by_threads = {}
+    for t in threads:
+        med = {k: statistics.median(rows[k][t]) for k in LOOPS}
+        by_threads[str(t)] = {
+            "samples_per_second": {k: 1.0 / v for k, v in med.items()},
+            "seconds_per_epoch": {k: v * len(train_set) for k, v in med.items()},
+            "speedup_vs_reference": med["reference"] / med["vae_core"],
+            "speedup_vs_0.2": med["vae_core_0.2"] / med["vae_core"],
+            "ratio_to_floor": med["vae_core"] / med["matmul_floor"],
+            "all_seconds_per_sample": {k: rows[k][t] for k in LOOPS},
+        }
     return {
-        "threads": torch.get_num_threads(),
+        "threads": list(threads),
         "repeats": repeats,
         "batch_size": BATCH,
         "model": MODEL,
-        "samples_per_second": {k: 1.0 / v for k, v in med.items()},
-        "seconds_per_epoch": {k: v * len(train_set) for k, v in med.items()},
-        "speedup_vs_reference": med["reference"] / med["vae_core"],
-        "ratio_to_floor": med["vae_core"] / med["matmul_floor"],
-        "all_seconds_per_sample": rows,
+        "target_ratio_to_floor": 3.0,
+        "by_threads": by_threads,
     }
+
+
+def table(t: dict) -> str:
+    """The throughput part of the printed summary."""
+    lines = [
+        f"Training throughput ({t['model']}, batch {t['batch_size']}, median of {t['repeats']}, "
+        f"loops interleaved)"
+    ]
+    for threads, r in t["by_threads"].items():
+        lines.append(f"  {threads} thread(s)  {'samples/s':>10}{'s/epoch':>9}{'x floor':>9}")
+        floor = r["seconds_per_epoch"]["matmul_floor"]
+        for name, rate in r["samples_per_second"].items():
+            sec = r["seconds_per_epoch"][name]
+            lines.append(f"  {name:<13}{rate:>10,.0f}{sec:>9.2f}{sec / floor:>9.2f}")
+        lines.append(
+            f"  vae_core: {r['speedup_vs_reference']:.1f}x the reference loop, "
+            f"{r['speedup_vs_0.2']:.2f}x vae_core 0.2, {r['ratio_to_floor']:.2f}x the floor "
+            f"(target <= {t['target_ratio_to_floor']})"
+        )
+    return "\n".join(lines)

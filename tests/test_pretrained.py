@@ -63,3 +63,28 @@ def test_a_missing_registry_is_not_reported_as_an_unknown_name(tmp_path, monkeyp
     (tmp_path / "registry.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="registry .* cannot be read"):
         pretrained.load_pretrained("mnist-z2")
+
+
+def test_evaluate_test_set_reports_means_and_standard_errors(mnist_test):
+    torch.manual_seed(0)
+    model = pretrained.VAE(pretrained.VAEConfig(hidden=(16,), latent_dim=2))
+    result = pretrained.evaluate_test_set(model, mnist_test, num_samples=20, num_images=250)
+    assert result["images"] == 250 and result["samples"] == 20
+    assert result["elbo"] <= result["log_px"]
+    assert result["log_px_stderr"] > 0 and result["elbo_stderr"] > 0
+
+
+def test_train_on_budget_stops_after_the_budget_and_reports_each_checkpoint(mnist_train):
+    torch.manual_seed(0)
+    model = pretrained.VAE(pretrained.VAEConfig(hidden=(16,), latent_dim=2))
+    seen = []
+    history = pretrained.train_on_budget(
+        model,
+        mnist_train.subset(2000),
+        cpu_seconds=1.0,
+        checkpoints=(0.01, 1.0),
+        on_checkpoint=lambda budget, h: seen.append((budget, len(h.records))),
+    )
+    assert [b for b, _ in seen] == [0.01, 1.0]
+    assert seen[0][1] == 1 and seen[1][1] == len(history.records) >= 1
+    assert history.records[-1].loss < history.records[0].loss or len(history.records) == 1
