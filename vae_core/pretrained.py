@@ -37,6 +37,7 @@ RECIPES = {
         "cpu_seconds": 1800,
         "lr": 1e-3,
         "kl_warmup_epochs": 10,
+        "storage": "float16",  # 2.8 MB instead of 5.6 MB in the wheel
     },
 }
 
@@ -205,6 +206,9 @@ def regenerate(
         history = train.fit(model, train_set, test_set, config)
         schedule = f"Adam, lr {lr:g}, batch 128"
     seconds, cpu_seconds = time.perf_counter() - tic, time.process_time() - cpu
+    storage = recipe.get("storage", "float32")
+    if storage == "float16":  # shipped as float16: score exactly the weights that ship
+        model.load_state_dict({k: v.half().float() for k, v in model.state_dict().items()})
     result = evaluate_test_set(model, test_set, eval_samples, seed + 1, eval_images)
     card = {
         "name": name,
@@ -220,6 +224,7 @@ def regenerate(
         "test_elbo": round(result["elbo"], 2),
         "test_log_px": round(result["log_px"], 2),
         "test_log_px_samples": eval_samples,
+        "storage": storage,
         "device": str(device),
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
@@ -230,9 +235,8 @@ def regenerate(
     if points:
         card["time_to_quality"] = points
     path = weights_dir() / f"{name}.safetensors"
-    sha = save_checkpoint(
-        path, model.cpu(), metrics={k: v for k, v in card.items() if k != "history"}
-    )
+    stored = model.cpu().half() if storage == "float16" else model.cpu()
+    sha = save_checkpoint(path, stored, metrics={k: v for k, v in card.items() if k != "history"})
     card["sha256"] = sha
     atomic_write_bytes(weights_dir() / f"{name}.json", json.dumps(card, indent=1).encode())
     entries = registry() | {name: {"sha256": sha, "file": path.name}}
