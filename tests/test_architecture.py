@@ -49,7 +49,14 @@ MATH = [
     "rate_distortion",
 ]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
-TRAINING = {"vae_core.train", "vae_core.pretrained", "vae_core.family", "vae_core.data", "vae_core.checkpoint", "tqdm"}
+TRAINING = {
+    "vae_core.train",
+    "vae_core.pretrained",
+    "vae_core.family",
+    "vae_core.data",
+    "vae_core.checkpoint",
+    "tqdm",
+}
 
 
 def imported_modules(path: Path, root: Path = PACKAGE) -> set[str]:

@@ -105,7 +105,11 @@ def test_beta_objective_is_minus_the_elbo_at_beta_one():
 
 
 BAD_CALLS = [
-    (lambda: unit_activity(torch.zeros(1, 3)), ValueError, ("mu", "at least 2 images", r"\(1, 3\)")),
+    (
+        lambda: unit_activity(torch.zeros(1, 3)),
+        ValueError,
+        ("mu", "at least 2 images", r"\(1, 3\)"),
+    ),
     (lambda: unit_activity(torch.zeros(5)), ValueError, ("mu", "2-D", r"\(5\)")),
     (lambda: unit_activity([[0.0]]), TypeError, ("mu", "torch.Tensor", "list")),
     (lambda: active_units(torch.zeros(4, 2), threshold=-0.1), ValueError, ("threshold", "> 0")),
