@@ -958,6 +958,24 @@ CATALOGUE += [
         (r"\blr\b", "positive number", "str"),
     ),
     Case(
+        "trainconfig-beta-negative",
+        lambda: vc.TrainConfig(beta=-1.0),
+        ValueError,
+        (r"\bbeta\b", ">= 0", "-1.0"),
+    ),
+    Case(
+        "trainconfig-free-bits-string",
+        lambda: vc.TrainConfig(free_bits="0.5"),
+        TypeError,
+        ("free_bits", "number >= 0", "str"),
+    ),
+    Case(
+        "trainconfig-warmup-negative",
+        lambda: vc.TrainConfig(kl_warmup_epochs=-2),
+        ValueError,
+        ("kl_warmup_epochs", ">= 0", "-2"),
+    ),
+    Case(
         "trainconfig-likelihood-not-a-string",
         lambda: vc.TrainConfig(likelihood=None),
         TypeError,

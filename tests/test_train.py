@@ -137,6 +137,29 @@ def test_nan_loss_stops_with_epoch_and_step_and_keeps_the_last_good_weights(
     assert all(torch.isfinite(p).all() for p in model.parameters())
 
 
+def test_deferred_check_skips_the_bad_step_and_reports_it_at_the_end_of_the_epoch(
+    monkeypatch, small_train
+):
+    """The GPU path (no host read per step), forced on the CPU: the fused Adam skips every
+    update from the bad step on, and the epoch's end reports that step."""
+    real_init = train._DivergenceCheck.__init__
+
+    def deferred_init(self, *args):
+        real_init(self, *args)
+        self.deferred = True
+
+    monkeypatch.setattr(train._DivergenceCheck, "__init__", deferred_init)
+    model, snapshots = _model(), []
+    steps_per_epoch = math.ceil(len(small_train) / 128)
+    _nan_at(monkeypatch, steps_per_epoch + 4, snapshots, model)
+    with pytest.raises(TrainingDiverged, match=r"non-finite at epoch 2, step 3") as info:
+        _fit(model, small_train, epochs=3)
+    assert info.value.step == 3 and len(info.value.history.records) == 1
+    assert _same(_state(model), snapshots[0])
+    optimizer_left_clean = train.make_optimizer(model)
+    assert not hasattr(optimizer_left_clean, "found_inf")
+
+
 def test_huge_learning_rate_diverges_safely(small_train):
     model = _model()
     with pytest.raises(TrainingDiverged, match=r"at epoch \d+, step \d+.*smaller learning rate"):
@@ -203,8 +226,12 @@ def test_step_loss_is_the_negative_elbo_of_vae_core_objective(tiny_model, binary
     """The loop's fast loss and `objective.elbo` agree term by term on the same noise."""
     from vae_core import elbo
 
-    reconstruction, kl = train.step_loss(tiny_model, binary_batch, torch.Generator().manual_seed(3))
+    reconstruction, kl_dims = train.step_loss(
+        tiny_model, binary_batch, torch.Generator().manual_seed(3)
+    )
     terms = elbo(tiny_model, binary_batch, generator=torch.Generator().manual_seed(3))
     torch.testing.assert_close(reconstruction, -terms.reconstruction.mean())
-    torch.testing.assert_close(kl, terms.kl.mean())
+    assert kl_dims.shape == (tiny_model.config.latent_dim,)
+    torch.testing.assert_close(kl_dims.sum(), terms.kl.mean())
+    kl = kl_dims.sum()
     assert reconstruction.requires_grad and kl.requires_grad  # it is what the optimizer steps on

@@ -6,18 +6,19 @@ enforces this table):
     0  _validate             argument checks with messages that teach
     1  config                VAEConfig, TrainConfig
     2  kernels               one unchecked tensor formula per equation
-    3  model                 Encoder, Decoder, VAE (Eqs. 4 and 9)
-    4  likelihoods           pixel likelihoods log p(x|z)
-    5  objective             ELBO (Eq. 8), KL (Eqs. 10-11), log-weights (Eq. 7)
-    6  estimators, linear_gaussian, grid, rate_distortion
+    3  fused                 the training step's loss terms with their gradients written out
+    4  model                 Encoder, Decoder, VAE (Eqs. 4 and 9)
+    5  likelihoods           pixel likelihoods log p(x|z)
+    6  objective             ELBO (Eq. 8), KL (Eqs. 10-11), log-weights (Eq. 7)
+    7  estimators, linear_gaussian, grid, rate_distortion
                              log p(x) (Eqs. 1, 5, 6), exact reference models; rate, distortion,
                              per-dimension KL and active units over a data set
-    7  data, history         MNIST as tensors; the record of a training run
-    8  checkpoint            safetensors files, atomic and verified
-    9  train                 the fit loop
-    10 pretrained            shipped, hash-verified models
-    11 family                the shipped beta family (D + beta R), trained one epoch at a time
-    12 plotting, claims, widgets, exercises  what the chapters draw and check
+    8  data, history         MNIST as tensors; the record of a training run
+    9  checkpoint            safetensors files, atomic and verified
+    10 train                 the fit loop
+    11 pretrained            shipped, hash-verified models
+    12 family                the shipped beta family (D + beta R), trained one epoch at a time
+    13 plotting, claims, widgets, exercises  what the chapters draw and check
 
 `EQUATIONS` maps each equation number to the one function that implements it.
 """

@@ -73,6 +73,9 @@ class TrainConfig:
     eval_images: int = 1000  # test images evaluated after each epoch
     max_seconds: float | None = None  # stop after the epoch that passes this wall-clock time
     progress: bool = True  # a tqdm bar (TQDM_DISABLE=1 still turns it off)
+    beta: float = 1.0  # the loss is D + beta * R (beta = 1: minus the ELBO of Eq. (8))
+    kl_warmup_epochs: int = 0  # the KL weight rises linearly, step by step, from 0 to beta
+    free_bits: float = 0.0  # nats per latent dimension below which the KL is not penalized
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "eval_samples", "eval_images"):
@@ -90,3 +93,20 @@ class TrainConfig:
             )
         if self.max_seconds is not None:
             check_positive_float("max_seconds", self.max_seconds)
+        for name in ("beta", "free_bits"):
+            _check_non_negative(name, getattr(self, name))
+        check_positive_int("kl_warmup_epochs", self.kl_warmup_epochs, minimum=0)
+
+    def kl_weight(self, epoch_fraction: float) -> float:
+        """The KL weight after `epoch_fraction` epochs of training: beta, ramped up linearly
+        from 0 over the first `kl_warmup_epochs` epochs (KL annealing)."""
+        if self.kl_warmup_epochs == 0:
+            return self.beta
+        return self.beta * min(1.0, epoch_fraction / self.kl_warmup_epochs)
+
+
+def _check_non_negative(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number >= 0, got {type(value).__name__}")
+    if not (0 <= value < float("inf")):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value}")

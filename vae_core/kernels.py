@@ -42,14 +42,20 @@ def expm1_minus(v: Tensor) -> Tensor:
     return torch.where(small, series, torch.expm1(far) - far)
 
 
-def kl_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
-    """Kernel of Eqs. (10)-(11): KL(N(mu, diag e^logvar) || N(0, I)), summed over Z: (..., Z) -> (...).
+def kl_standard_normal_dims(mu: Tensor, logvar: Tensor) -> Tensor:
+    """Kernel of Eqs. (10)-(11), one term per latent dimension: (..., Z) -> (..., Z).
 
-    Written as 1/2 sum(mu^2 + (e^logvar - 1 - logvar)), the form of Eq. (10) whose second term
-    is computed without cancellation (`expm1_minus`); Eq. (11)'s `1 + logvar - exp(logvar)`
-    loses every digit in float32 when q is close to the prior.
+    KL_i = 1/2 (mu_i^2 + e^logvar_i - 1 - logvar_i), the form of Eq. (10) whose second part is
+    computed without cancellation (`expm1_minus`); Eq. (11)'s `1 + logvar - exp(logvar)` loses
+    every digit in float32 when q is close to the prior. Because q and p(z) both factorize over
+    the dimensions, the KL of the whole code is the sum of these terms.
     """
-    return 0.5 * torch.sum(mu.pow(2) + expm1_minus(logvar), dim=-1)
+    return 0.5 * (mu.pow(2) + expm1_minus(logvar))
+
+
+def kl_standard_normal(mu: Tensor, logvar: Tensor) -> Tensor:
+    """Kernel of Eqs. (10)-(11): KL(N(mu, diag e^logvar) || N(0, I)), summed over Z: (..., Z) -> (...)."""
+    return kl_standard_normal_dims(mu, logvar).sum(-1)
 
 
 def gaussian_log_density(z: Tensor, mu: Tensor, logvar: Tensor) -> Tensor:

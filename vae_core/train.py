@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from . import kernels
+from . import fused, kernels
 from ._validate import (
     check_generator,
     check_positive_float,
@@ -119,27 +119,93 @@ def step_loss(
     generator: torch.Generator | None,
     log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
 ) -> tuple[Tensor, Tensor]:
-    """Batch means of -E_q[log p(x|z)] (one reparameterized sample) and KL: the terms of Eq. (8).
+    """The terms of Eq. (8) on one batch: -E_q[log p(x|z)] (one reparameterized sample) as a
+    batch mean (), and the KL per latent dimension as batch means (Z,) (their sum is the KL).
 
     x (B, D) must already be checked; `log_px_z` is a likelihood kernel (logits, x) -> (B,).
+    The Bernoulli kernel runs as `fused.bernoulli_nll_sum`, the KL as `fused.kl_dims_sum`:
+    the same formulas with their gradients written out.
     """
     mu, logvar = model.encoder(x)  # (B, Z) each
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     logits = model.decoder(kernels.reparameterize(mu, logvar, eps))  # (B, D)
-    reconstruction = -log_px_z(logits, x).mean()
-    return reconstruction, kernels.kl_standard_normal(mu, logvar).mean()
+    if log_px_z is kernels.bernoulli_log_likelihood:
+        reconstruction = fused.bernoulli_nll_sum(logits, x) / x.shape[0]
+    else:
+        reconstruction = -log_px_z(logits, x).mean()
+    return reconstruction, fused.kl_dims_sum(mu, logvar) / x.shape[0]
 
 
-def _check_finite(loss: Tensor, model, epoch: int, step: int) -> None:
-    grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
-    if not (math.isfinite(loss.item()) and math.isfinite(grad_norm.item())):
-        what = "loss" if not math.isfinite(loss.item()) else "gradient norm"
-        error = TrainingDiverged(
-            f"the {what} became non-finite at epoch {epoch}, step {step}; the model keeps the "
-            f"weights of the last good step. Try a smaller learning rate."
+def kl_penalty(kl_dims: Tensor, weight: float, free_bits: float = 0.0) -> Tensor:
+    """The KL term of the training loss: weight * sum_i max(free_bits, KL_i), from the batch
+    means KL_i (Z,) of each latent dimension (free bits: Kingma et al. 2016). With weight 1
+    and no free bits it is the KL of Eq. (8)."""
+    if free_bits > 0:
+        kl_dims = kl_dims.clamp(min=free_bits)
+    return weight * kl_dims.sum()
+
+
+class _DivergenceCheck:
+    """Stops training at the first step whose loss or gradient is not finite, before the
+    optimizer applies it, so the model keeps the weights of the last good step.
+
+    The test is one reduction: the loss plus the largest |gradient| is finite exactly when
+    both are. On the CPU it is read every step. On a GPU, reading it would make the host wait
+    for the device at every step; there, with the fused Adam (which skips its update when its
+    `found_inf` is 1), a sticky on-device flag and the first bad step are kept instead, and
+    read once, at the end of the epoch.
+    """
+
+    def __init__(self, model: VAE, optimizer: torch.optim.Optimizer, epoch: int) -> None:
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.epoch = epoch
+        self.optimizer = optimizer
+        fused_adam = isinstance(optimizer, torch.optim.Adam) and bool(
+            optimizer.defaults.get("fused")
         )
-        error.epoch, error.step = epoch, step
+        self.deferred = fused_adam and model.device.type != "cpu"
+        self.found_inf = torch.zeros((), device=model.device)
+        self.first_bad = torch.full((), -1, dtype=torch.int64, device=model.device)
+
+    def __call__(self, loss: Tensor, step: int) -> None:
+        grads = [p.grad for p in self.params if p.grad is not None]
+        total = loss.detach() + _max_abs(grads)
+        if not self.deferred:
+            if not math.isfinite(total.item()):
+                self._raise(step, loss)
+            return
+        bad = ~torch.isfinite(total)
+        self.first_bad = torch.where(bad & (self.first_bad < 0), step, self.first_bad)
+        self.found_inf = torch.maximum(self.found_inf, bad.to(self.found_inf.dtype))
+        self.optimizer.found_inf = self.found_inf  # the fused Adam skips the update if 1
+
+    def finish(self) -> None:
+        """End of the epoch (or of a failed one): on the deferred path, raise if a step went bad."""
+        if self.deferred:
+            if hasattr(self.optimizer, "found_inf"):
+                del self.optimizer.found_inf
+            step = int(self.first_bad)
+            if step >= 0:
+                self._raise(step)
+
+    def _raise(self, step: int, loss: Tensor | None = None) -> None:
+        if loss is None:
+            what = "loss or gradient norm"
+        else:
+            what = "loss" if not math.isfinite(loss.item()) else "gradient norm"
+        error = TrainingDiverged(
+            f"the {what} became non-finite at epoch {self.epoch}, step {step}; the model keeps "
+            f"the weights of the last good step. Try a smaller learning rate."
+        )
+        error.epoch, error.step = self.epoch, step
         raise error
+
+
+def _max_abs(grads: list[Tensor]) -> Tensor:
+    """max |g| over all gradients, a 0-d tensor (inf or NaN if any entry is)."""
+    if hasattr(torch.nn.utils, "get_total_norm"):  # torch >= 2.6: one fused reduction
+        return torch.nn.utils.get_total_norm(grads, math.inf)
+    return torch.stack([g.abs().max() for g in grads]).max()
 
 
 def fit(
@@ -303,18 +369,28 @@ def train_epoch(
     config: TrainConfig,
     log_px_z: Callable[[Tensor, Tensor], Tensor] = kernels.bernoulli_log_likelihood,
 ) -> EpochRecord:
-    """One pass over `train` in batches of config.batch_size; returns the epoch's averages."""
+    """One pass over `train` in batches of config.batch_size; returns the epoch's averages.
+
+    The loss is D + w sum_i max(free_bits, KL_i), w = `config.kl_weight` (beta, ramped up over
+    `kl_warmup_epochs`); the record keeps the reconstruction term D and the KL, unweighted.
+    """
     tic = time.perf_counter()
     total_rec = torch.zeros((), device=model.device)
     total_kl = torch.zeros((), device=model.device)
-    for step, x in enumerate(train.batches(config.batch_size, generator, config.binarize)):
-        reconstruction, kl = step_loss(model, x, generator, log_px_z)
-        loss = reconstruction + kl
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        _check_finite(loss, model, epoch, step)
-        optimizer.step()
-        total_rec += reconstruction.detach() * x.shape[0]
-        total_kl += kl.detach() * x.shape[0]
+    steps = math.ceil(len(train) / config.batch_size)
+    check = _DivergenceCheck(model, optimizer, epoch)
+    try:
+        for step, x in enumerate(train.batches(config.batch_size, generator, config.binarize)):
+            reconstruction, kl_dims = step_loss(model, x, generator, log_px_z)
+            weight = config.kl_weight(epoch - 1 + step / steps)
+            loss = reconstruction + kl_penalty(kl_dims, weight, config.free_bits)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            check(loss, step)
+            optimizer.step()
+            total_rec += reconstruction.detach() * x.shape[0]
+            total_kl += kl_dims.detach().sum() * x.shape[0]
+    finally:
+        check.finish()
     n = len(train)
     return EpochRecord(epoch, float(total_rec) / n, float(total_kl) / n, time.perf_counter() - tic)
