@@ -34,8 +34,8 @@ from .rate_distortion import ACTIVITY_THRESHOLD, rate_distortion
 BETAS = (0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 LATENT_DIMS = (2, 20)
 HIDDEN = (96,)  # H: well below the tutorial's 256, so 16 models stay small (float16: ~0.3 MB each)
-EPOCHS = 10
-WARMUP_EPOCHS = 5
+EPOCHS = 8
+WARMUP_EPOCHS = 4
 FREE_BITS = 0.25  # nats per latent dimension
 REGISTRY = "family.json"
 PREFIX = "family-"
@@ -70,7 +70,7 @@ class Member:
 
     @property
     def name(self) -> str:
-        """E.g. 'z20-beta0.5', 'z20-beta1-warmup5', 'z20-beta1-freebits0.25'."""
+        """E.g. 'z20-beta0.5', 'z20-beta1-warmup4', 'z20-beta1-freebits0.25'."""
         name = f"z{self.latent_dim}-beta{self.beta:g}"
         if self.kl_warmup_epochs:
             name += f"-warmup{self.kl_warmup_epochs}"
