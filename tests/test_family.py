@@ -137,4 +137,4 @@ def test_the_shipped_family_fits_the_wheel_budget():
     total = sum(
         (family.weights_dir() / e["file"]).stat().st_size for e in family.registry().values()
     )
-    assert total < 5.5e6, f"the family's weights take {total / 1e6:.1f} MB"
+    assert total < 6e6, f"the family's weights take {total / 1e6:.1f} MB"
