@@ -8,7 +8,7 @@ export VAE_CORE_DATA ?= $(HOME)/.cache/vae_core/data
 # The book build and nbval check every claim strictly (vae_core.claims): a false one fails them.
 export VAE_BOOK_STRICT ?= 1
 
-.PHONY: setup assets book serve lint test test-unit test-notebooks test-book benchmark pretrained clean
+.PHONY: setup assets book serve lint test test-unit test-notebooks test-book benchmark pretrained family clean
 
 # Page assets (MathJax, require.js, the widget manager) from npm, pinned by package-lock.json.
 # node_modules is never committed; book/_ext/book_assets.py copies what the pages need.
@@ -62,6 +62,9 @@ benchmark: setup
 
 pretrained: setup
 	$(PY) -m vae_core.pretrained
+
+family: setup
+	$(PY) -m vae_core.family
 
 clean:
 	rm -rf _build .pytest_cache

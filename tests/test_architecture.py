@@ -28,11 +28,12 @@ LAYERS = [
     ["model"],
     ["likelihoods"],
     ["objective"],
-    ["estimators", "linear_gaussian", "grid"],
+    ["estimators", "linear_gaussian", "grid", "rate_distortion"],
     ["data", "history"],
     ["checkpoint"],
     ["train"],
     ["pretrained"],
+    ["family"],
     ["plotting", "claims", "widgets", "exercises"],
 ]
 RANK = {module: rank for rank, layer in enumerate(LAYERS) for module in layer}
@@ -47,9 +48,17 @@ MATH = [
     "estimators",
     "linear_gaussian",
     "grid",
+    "rate_distortion",
 ]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
-TRAINING = {"vae_core.train", "vae_core.pretrained", "vae_core.data", "vae_core.checkpoint", "tqdm"}
+TRAINING = {
+    "vae_core.train",
+    "vae_core.pretrained",
+    "vae_core.family",
+    "vae_core.data",
+    "vae_core.checkpoint",
+    "tqdm",
+}
 
 
 def imported_modules(path: Path, root: Path = PACKAGE) -> set[str]:

@@ -104,7 +104,7 @@ def test_book_builds_with_warnings_as_errors(built_book, capsys):
         )
 
 
-def test_toc_lists_the_ten_chapters_in_order():
+def test_toc_lists_the_chapters_in_order():
     names = [Path(f).name for f in chapter_files()]
     assert names == [
         "01_latent_variable_models",
@@ -117,6 +117,7 @@ def test_toc_lists_the_ten_chapters_in_order():
         "08_training",
         "09_likelihoods",
         "10_latent_space",
+        "11_rate_distortion",
     ]
 
 

@@ -14,6 +14,7 @@ from vae_core.exercises import (
     likelihoods,
     marginal,
     posterior,
+    rate_distortion,
     reparameterization,
     training,
 )
@@ -32,6 +33,7 @@ CHECKERS = [
     training.check_negative_elbo_per_image,
     likelihoods.check_continuous_bernoulli_log_norm,
     latent_space.check_log_weight,
+    rate_distortion.check_unit_activity,
 ]
 
 

@@ -10,12 +10,15 @@ enforces this table):
     4  model                 Encoder, Decoder, VAE (Eqs. 4 and 9)
     5  likelihoods           pixel likelihoods log p(x|z)
     6  objective             ELBO (Eq. 8), KL (Eqs. 10-11), log-weights (Eq. 7)
-    7  estimators, linear_gaussian, grid     log p(x) (Eqs. 1, 5, 6), exact reference models
+    7  estimators, linear_gaussian, grid, rate_distortion
+                             log p(x) (Eqs. 1, 5, 6), exact reference models; rate, distortion,
+                             per-dimension KL and active units over a data set
     8  data, history         MNIST as tensors; the record of a training run
     9  checkpoint            safetensors files, atomic and verified
     10 train                 the fit loop
     11 pretrained            shipped, hash-verified models
-    12 plotting, claims, widgets, exercises  what the chapters draw and check
+    12 family                the shipped beta family (D + beta R), trained one epoch at a time
+    13 plotting, claims, widgets, exercises  what the chapters draw and check
 
 `EQUATIONS` maps each equation number to the one function that implements it.
 """
@@ -55,6 +58,14 @@ from .objective import (
     standard_normal_log_density,
 )
 from .plotting import plot_digits
+from .rate_distortion import (
+    RateDistortion,
+    active_units,
+    beta_objective,
+    kl_per_dimension,
+    rate_distortion,
+    unit_activity,
+)
 
 __version__ = "0.2.0"
 
@@ -107,6 +118,12 @@ __all__ = [
     "continuous_bernoulli_mean",
     "log_likelihood",
     "plot_digits",
+    "RateDistortion",
+    "rate_distortion",
+    "kl_per_dimension",
+    "unit_activity",
+    "active_units",
+    "beta_objective",
     "save_checkpoint",
     "load_checkpoint",
     "CheckpointError",
