@@ -241,6 +241,22 @@ def configure_katex_and_theme(app: Sphinx, config: Config) -> None:
         raise ConfigError(f"{katex_js} missing: run `npm ci --ignore-scripts` (make assets)")
     config.katex_js_path = str(katex_js)
     config.html_context.setdefault("default_mode", "auto")
+    _katex_server_waits_for_listen()
+
+
+def _katex_server_waits_for_listen() -> None:
+    """Start sphinxcontrib-katex's node server on a local TCP port, not a unix socket.
+
+    On a unix socket (its default on posix), 0.9.11 connects as soon as the socket file
+    exists; node creates the file a moment before it listens, and on a loaded machine the
+    connection is refused and the build fails (seen here in 2 of 3 builds). Its TCP start
+    retries a refused connection until its start-up timeout; the server is the same.
+    """
+    from sphinxcontrib import katex
+
+    server = getattr(katex, "KaTeXServer", None)
+    if server is not None and hasattr(server, "start_network_socket"):
+        server.start_server_process = server.start_network_socket
 
 
 def note_page_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
