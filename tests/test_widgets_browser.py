@@ -443,6 +443,7 @@ def test_a_view_the_runtime_does_not_cover_gets_the_widget_manager(browser, serv
             route.fulfill(body=json.dumps(state), content_type="application/json")
 
         page.page.route("**/_widget_state/**", styled)
+        page.page.wait_for_load_state("networkidle")  # a reload cancels requests in flight
         page.page.reload(wait_until="load")
         reveal_widgets(page.page)
         page.page.wait_for_function(
