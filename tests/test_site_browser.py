@@ -125,12 +125,13 @@ _VISIT_JS = """async () => {
 }"""
 
 #: A page draws a widget only when it nears the screen (book/_static/widgets-loader.js): scroll
-#: each widget's slot into view (two frames apiece, IntersectionObserver reports once per
-#: frame), then back to the top.
+#: each widget's output box into view (two frames apiece, IntersectionObserver reports once
+#: per frame), then back to the top.
 _REVEAL_WIDGETS_JS = """async () => {
   const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  for (const slot of document.querySelectorAll('.book-widget-slot')) {
-    slot.scrollIntoView({block: 'center'});
+  const views = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  for (const view of document.querySelectorAll(views)) {
+    view.parentElement.scrollIntoView({block: 'center'});
     await frames();
   }
   window.scrollTo(0, 0);

@@ -155,13 +155,15 @@ def chapter(browser, server):
     page.close()
 
 
-#: Scroll each widget slot of the book page (book/_static/widgets-loader.js) to the middle of
-#: the screen, two frames apiece (IntersectionObserver reports once per frame), then back to
-#: the top. A page without slots (our own harness) is left as it is.
+#: Scroll each widget output box of the book page (book/_static/widgets-loader.js draws a
+#: widget when its box nears the screen) to the middle of the screen, two frames apiece
+#: (IntersectionObserver reports once per frame), then back to the top. A page without widget
+#: outputs (our own harness) is left as it is.
 REVEAL_JS = """async () => {
   const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  for (const slot of document.querySelectorAll('.book-widget-slot')) {
-    slot.scrollIntoView({block: 'center'});
+  const views = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  for (const view of document.querySelectorAll(views)) {
+    view.parentElement.scrollIntoView({block: 'center'});
     await frames();
   }
   window.scrollTo(0, 0);
@@ -383,21 +385,21 @@ def test_widgets_load_only_near_the_screen_and_without_the_widget_manager(browse
     try:
         p = page.page
         p.wait_for_load_state("networkidle")
-        slots = p.locator(".book-widget-slot")
-        assert slots.count() == 4
-        # Loaded and idle at the top: nothing widget-sized asked for, no widget drawn, and
-        # every slot holds room for its widget (busy until drawn).
-        assert not [u for u in page.requests if STATE_URL in u or u.endswith(WIDGET_MANAGER)]
-        assert p.locator(".vae-widget").count() == 0
-        heights = slots.evaluate_all(
-            "els => els.map(e => [e.getAttribute('aria-busy'), e.getBoundingClientRect().height])"
+        boxes = p.locator(
+            ".cell_output:has(> script[type='application/vnd.jupyter.widget-view+json'])"
         )
-        assert all(busy == "true" and height >= 300 for busy, height in heights), heights
-        first_top = slots.first.evaluate("e => e.getBoundingClientRect().top")
+        assert boxes.count() == 4
+        # Loaded and idle at the top: nothing widget-sized asked for, the page unchanged (no
+        # widget, no slot), and every output box holds room for its widget.
+        assert not [u for u in page.requests if STATE_URL in u or u.endswith(WIDGET_MANAGER)]
+        assert p.locator(".vae-widget, .book-widget-slot").count() == 0
+        heights = boxes.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+        assert all(height >= 300 for height in heights), heights
+        first_top = boxes.first.evaluate("e => e.getBoundingClientRect().top")
         assert first_top > 2 * p.viewport_size["height"], "the first widget is on the first screen"
 
         # Scroll to the first widget: it is drawn and live, the state fetched once.
-        slots.first.scroll_into_view_if_needed()
+        boxes.first.scroll_into_view_if_needed()
         p.wait_for_function(
             "document.querySelector('.book-widget-slot .vae-widget[data-ready]') !== null",
             timeout=60_000,
@@ -412,7 +414,8 @@ def test_widgets_load_only_near_the_screen_and_without_the_widget_manager(browse
         settle(p)
         after = snapshot(widget)
         assert after[0] != before[0] and after[1] != before[1], "the widget does not respond"
-        assert slots.first.get_attribute("aria-busy") is None
+        slot = boxes.first.locator(".book-widget-slot")
+        assert slot.count() == 1 and slot.get_attribute("aria-busy") is None
 
         # The rest, as the reader scrolls on; still no widget manager, one state request,
         # no request off 127.0.0.1, a clean console.
@@ -423,6 +426,8 @@ def test_widgets_load_only_near_the_screen_and_without_the_widget_manager(browse
         )
         p.wait_for_load_state("networkidle")
         assert len([u for u in page.requests if STATE_URL in u]) == 1
+        released = boxes.evaluate_all("els => els.map(e => getComputedStyle(e).minHeight)")
+        assert released == ["0px"] * 4, "a drawn widget's box still holds reserved room"
         assert not [u for u in page.requests if u.endswith(WIDGET_MANAGER)]
         assert page.outside == [], page.outside
         assert page.unexpected_errors() == [], page.unexpected_errors()

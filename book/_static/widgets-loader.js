@@ -7,11 +7,12 @@
 //   data-scripts       the widget manager's scripts ([path under _static or URL, attributes]),
 //                      loaded only as the fallback below
 //
-// Nothing is fetched while the page loads. Each widget output (a <script type=
-// "application/vnd.jupyter.widget-view+json">) gets a slot in front of it with its space
-// reserved (book.css: .book-widget-slot), and an IntersectionObserver watches the slots. When
-// the first one comes within LOOKAHEAD of the screen, the state is fetched (once); each view is
-// rendered when its own slot comes near.
+// Nothing is fetched while the page loads, and the page is not changed: book.css reserves the
+// room of each widget output (a <script type="application/vnd.jupyter.widget-view+json"> in
+// its cell's output box), and an IntersectionObserver watches those boxes. When the first one
+// comes within LOOKAHEAD of the screen, the state is fetched (once); each view is drawn, into
+// a new element in front of its <script> (.widget-subarea, as the widget manager does), when
+// its own box comes near.
 //
 // Rendering: the saved state holds each anywidget model's traits, among them `_esm` (the
 // widget's JavaScript module) and `_css`. The small runtime below (BookWidgets) makes a model
@@ -218,15 +219,8 @@
     console.error(`[widgets] ${error.message}`);
   }
 
-  // The reserved space in front of each view; the widget manager's class, so the page looks
-  // the same whichever renders it.
-  const slots = views.map((script) => {
-    const slot = document.createElement("div");
-    slot.className = "widget-subarea book-widget-slot";
-    slot.setAttribute("aria-busy", "true");
-    script.parentElement.insertBefore(slot, script);
-    return slot;
-  });
+  // The box each view is drawn in (book.css reserves its room until the view is there).
+  const boxes = views.map((script) => script.parentElement);
 
   let fetched = null;
   function fetchState() {
@@ -257,7 +251,6 @@
   // Fallback: the state back in <head> as myst-nb writes it, then the widget manager, which
   // renders every view on the page into its own .widget-subarea.
   async function useWidgetManager(text) {
-    slots.forEach((slot) => slot.remove());
     const state = document.createElement("script");
     state.type = STATE_MIME;
     state.textContent = text;
@@ -280,27 +273,32 @@
     return runtime;
   }
 
-  async function show(slot) {
+  // Draw the view of `script` into a new slot in front of it, with the widget manager's
+  // class, so the page looks the same whichever draws it.
+  async function show(script) {
     const models = await start();
     if (!models) return;
-    const id = JSON.parse(views[slots.indexOf(slot)].textContent).model_id;
+    const slot = document.createElement("div");
+    slot.className = "widget-subarea book-widget-slot";
+    slot.setAttribute("aria-busy", "true");
     const el = document.createElement("div");
     slot.append(el);
-    await renderView(models, id, el);
+    script.parentElement.insertBefore(slot, script);
+    await renderView(models, JSON.parse(script.textContent).model_id, el);
     slot.removeAttribute("aria-busy");
-    slot.dataset.rendered = "";
   }
 
   const near = (entries) => {
     for (const entry of entries) {
       if (!entry.isIntersecting) continue;
       observer.unobserve(entry.target);
-      show(entry.target).catch(report);
+      views.filter((script) => script.parentElement === entry.target)
+        .forEach((script) => show(script).catch(report));
     }
   };
   const observer = typeof IntersectionObserver === "function"
     ? new IntersectionObserver(near, { rootMargin: LOOKAHEAD })
-    : { observe: (slot) => near([{ isIntersecting: true, target: slot }]),
+    : { observe: (box) => near([{ isIntersecting: true, target: box }]),
         unobserve() {}, disconnect() {} };
-  slots.forEach((slot) => observer.observe(slot));
+  new Set(boxes).forEach((box) => observer.observe(box));
 })(globalThis);
