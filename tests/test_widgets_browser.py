@@ -456,6 +456,12 @@ def test_a_view_the_runtime_does_not_cover_gets_the_widget_manager(browser, serv
         )
         assert any("html-manager/embed-amd.js" in u for u in page.requests)
         assert page.page.locator(".book-widget-slot").count() == 0
+        # The manager applies a layout through its own view, which may come after the render.
+        page.page.wait_for_function(
+            """() => [...document.querySelectorAll('.vae-widget')]
+                       .some(e => getComputedStyle(e).borderTopStyle === 'solid')""",
+            timeout=30_000,
+        )
         borders = page.page.eval_on_selector_all(
             ".vae-widget", "els => els.map(e => getComputedStyle(e).borderTopStyle)"
         )
