@@ -12,6 +12,11 @@ pinned in package.json, run with node) audits three pages on its default mobile 
     notebooks/07_kl_divergence.html a text chapter (math, code, figures)
     notebooks/10_latent_space.html  the widget chapter
 
+Lighthouse does not scroll, so on the widget chapter it measures the page as a reader opens
+it: the widgets, their saved state and their code load only when one nears the screen
+(book/_static/widgets-loader.js). tests/test_site_browser.py prints the bytes of every page
+with all its widgets drawn.
+
 For each page the median run (by performance score) of ``--runs`` is kept: the category
 scores (0-100), first contentful paint, largest contentful paint, total blocking time,
 cumulative layout shift, speed index, the bytes transferred (gzipped, headers included) and

@@ -124,6 +124,20 @@ _VISIT_JS = """async () => {
   };
 }"""
 
+#: A page draws a widget only when it nears the screen (book/_static/widgets-loader.js): scroll
+#: each widget's output box into view (two frames apiece, IntersectionObserver reports once
+#: per frame), then back to the top.
+_REVEAL_WIDGETS_JS = """async () => {
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const views = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  for (const view of document.querySelectorAll(views)) {
+    view.parentElement.scrollIntoView({block: 'center'});
+    await frames();
+  }
+  window.scrollTo(0, 0);
+  await frames();
+}"""
+
 _WIDGETS_JS = """() => {
   const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]');
   return Array.from(views).every(s => {
@@ -188,6 +202,7 @@ def visits(site, browser):
         widgets_ok = True
         if widget_views:
             try:
+                page.evaluate(_REVEAL_WIDGETS_JS)
                 page.wait_for_function(_WIDGETS_JS, timeout=30_000)
             except Exception:  # noqa: BLE001 - reported by the widget test
                 widgets_ok = False
@@ -407,6 +422,7 @@ def layouts(site, browser):
             if page.locator('script[type="application/vnd.jupyter.widget-view+json"]').count():
                 # a widget that never renders is test_widgets_render_offline's failure
                 with contextlib.suppress(Exception):
+                    page.evaluate(_REVEAL_WIDGETS_JS)
                     page.wait_for_function(_WIDGETS_JS, timeout=30_000)
             results[rel] = page.evaluate(_LAYOUT_JS)
             page.close()

@@ -98,10 +98,15 @@ def browser():
 class Page:
     """The chapter page with every request and console message recorded."""
 
-    def __init__(self, browser, server: str, path: str = PAGE, **context_options) -> None:
+    def __init__(
+        self, browser, server: str, path: str = PAGE, reveal: bool = True, **context_options
+    ) -> None:
+        """Open ``path``; with ``reveal``, scroll past every widget and wait until all four
+        are drawn (the book draws a widget only when it nears the screen)."""
         self.context = browser.new_context(**context_options)
         self.outside: list[str] = []
         self.errors: list[str] = []
+        self.requests: list[str] = []  # every URL the page asked for, in order
 
         def route(r):
             host = urlparse(r.request.url).hostname
@@ -115,6 +120,7 @@ class Page:
 
         self.context.route("**/*", route)
         self.page = self.context.new_page()
+        self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         self.page.on(
@@ -126,9 +132,11 @@ class Page:
             ),
         )
         self.page.goto(f"{server}/{path}", wait_until="load")
-        self.page.wait_for_function(
-            "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=60_000
-        )
+        if reveal:
+            reveal_widgets(self.page)
+            self.page.wait_for_function(
+                "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=60_000
+            )
 
     def widget(self, selector: str):
         return self.page.locator(".vae-widget", has=self.page.locator(selector))
@@ -145,6 +153,26 @@ def chapter(browser, server):
     page = Page(browser, server)
     yield page
     page.close()
+
+
+#: Scroll each widget output box of the book page (book/_static/widgets-loader.js draws a
+#: widget when its box nears the screen) to the middle of the screen, two frames apiece
+#: (IntersectionObserver reports once per frame), then back to the top. A page without widget
+#: outputs (our own harness) is left as it is.
+REVEAL_JS = """async () => {
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const views = 'script[type="application/vnd.jupyter.widget-view+json"]';
+  for (const view of document.querySelectorAll(views)) {
+    view.parentElement.scrollIntoView({block: 'center'});
+    await frames();
+  }
+  window.scrollTo(0, 0);
+  await frames();
+}"""
+
+
+def reveal_widgets(page) -> None:
+    page.evaluate(REVEAL_JS)
 
 
 def snapshot(widget) -> tuple[str, str]:
@@ -344,11 +372,110 @@ def test_no_network_and_clean_console(chapter):
     assert chapter.unexpected_errors() == [], chapter.unexpected_errors()
 
 
+#: What the book page must not fetch before a widget nears the screen (the saved state), and
+#: never while the page-only runtime covers every view (the Jupyter widget manager).
+STATE_URL = "/_widget_state/"
+WIDGET_MANAGER = ("html-manager/", "requirejs/require.js", "anywidget/index.js")
+
+
+@pytest.mark.parametrize("screen", ["phone", "desktop"])
+def test_widgets_load_only_near_the_screen_and_without_the_widget_manager(browser, server, screen):
+    options = PHONE if screen == "phone" else DESKTOP
+    page = Page(browser, server, reveal=False, **options)
+    try:
+        p = page.page
+        p.wait_for_load_state("networkidle")
+        boxes = p.locator(
+            ".cell_output:has(> script[type='application/vnd.jupyter.widget-view+json'])"
+        )
+        assert boxes.count() == 4
+        # Loaded and idle at the top: nothing widget-sized asked for, the page unchanged (no
+        # widget, no slot), and every output box holds room for its widget.
+        assert not [u for u in page.requests if STATE_URL in u or u.endswith(WIDGET_MANAGER)]
+        assert p.locator(".vae-widget, .book-widget-slot").count() == 0
+        heights = boxes.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)")
+        assert all(height >= 300 for height in heights), heights
+        first_top = boxes.first.evaluate("e => e.getBoundingClientRect().top")
+        assert first_top > 2 * p.viewport_size["height"], "the first widget is on the first screen"
+
+        # Scroll to the first widget: it is drawn and live, the state fetched once.
+        boxes.first.scroll_into_view_if_needed()
+        p.wait_for_function(
+            "document.querySelector('.book-widget-slot .vae-widget[data-ready]') !== null",
+            timeout=60_000,
+        )
+        widget = page.widget("canvas.vae-plane").first
+        plane = widget.locator("canvas.vae-plane")
+        plane.scroll_into_view_if_needed()
+        before = snapshot(widget)
+        plane.focus()
+        for _ in range(4):
+            p.keyboard.press("Shift+ArrowUp")
+        settle(p)
+        after = snapshot(widget)
+        assert after[0] != before[0] and after[1] != before[1], "the widget does not respond"
+        slot = boxes.first.locator(".book-widget-slot")
+        assert slot.count() == 1 and slot.get_attribute("aria-busy") is None
+
+        # The rest, as the reader scrolls on; still no widget manager, one state request,
+        # no request off 127.0.0.1, a clean console.
+        reveal_widgets(p)
+        p.wait_for_function(
+            "document.querySelectorAll('.book-widget-slot .vae-widget[data-ready]').length === 4",
+            timeout=60_000,
+        )
+        p.wait_for_load_state("networkidle")
+        assert len([u for u in page.requests if STATE_URL in u]) == 1
+        released = boxes.evaluate_all("els => els.map(e => getComputedStyle(e).minHeight)")
+        assert released == ["0px"] * 4, "a drawn widget's box still holds reserved room"
+        assert not [u for u in page.requests if u.endswith(WIDGET_MANAGER)]
+        assert page.outside == [], page.outside
+        assert page.unexpected_errors() == [], page.unexpected_errors()
+    finally:
+        page.close()
+
+
+def test_a_view_the_runtime_does_not_cover_gets_the_widget_manager(browser, server):
+    """A widget whose layout sets a style is not a bare anywidget: the page then hands every
+    view to the real widget manager (served from the build), which draws all four."""
+    page = Page(browser, server, reveal=False)
+    try:
+
+        def styled(route):
+            state = json.loads(route.fetch().text())
+            layouts = [m for m in state["state"].values() if m["model_name"] == "LayoutModel"]
+            layouts[0]["state"]["border_top"] = "3px solid rgb(200, 0, 0)"
+            route.fulfill(body=json.dumps(state), content_type="application/json")
+
+        page.page.route("**/_widget_state/**", styled)
+        page.page.wait_for_load_state("networkidle")  # a reload cancels requests in flight
+        page.page.reload(wait_until="load")
+        reveal_widgets(page.page)
+        page.page.wait_for_function(
+            "document.querySelectorAll('.vae-widget[data-ready]').length >= 4", timeout=90_000
+        )
+        assert any("html-manager/embed-amd.js" in u for u in page.requests)
+        assert page.page.locator(".book-widget-slot").count() == 0
+        # The manager applies a layout through its own view, which may come after the render.
+        page.page.wait_for_function(
+            """() => [...document.querySelectorAll('.vae-widget')]
+                       .some(e => getComputedStyle(e).borderTopStyle === 'solid')""",
+            timeout=30_000,
+        )
+        borders = page.page.eval_on_selector_all(
+            ".vae-widget", "els => els.map(e => getComputedStyle(e).borderTopStyle)"
+        )
+        assert borders.count("solid") == 1, borders
+        assert page.outside == [], page.outside
+        assert page.unexpected_errors() == [], page.unexpected_errors()
+    finally:
+        page.close()
+
+
 def test_measure_decode_time_and_page_weight(chapter, capsys):
-    state = json.loads(
-        chapter.page.locator(
-            "script[type='application/vnd.jupyter.widget-state+json']"
-        ).first.inner_text()
+    state = chapter.page.evaluate(
+        """() => fetch(document.querySelector('script[data-widget-state]')
+                         .getAttribute('data-widget-state')).then(r => r.json())"""
     )["state"]
     payloads = {
         mid: m["state"]["payload"] for mid, m in state.items() if "payload" in m.get("state", {})

@@ -28,6 +28,9 @@ compares the configuration with the one stored in its environment:
    ``_config.yml`` points ``katex_css_path`` and ``nb_ipywidgets_js`` at these files;
    ``book/_static/widgets-require-config.js`` maps the AMD module ``anywidget`` to the local
    copy. Any other widget module still falls back to the CDN (``data-jupyter-widgets-cdn``).
+   The widget manager is only the fallback: ``book/_static/widgets-loader.js`` draws a page's
+   widgets itself when all of them are bare anywidgets (the book's are), so the three files
+   are loaded only by a page with another kind of widget.
 """
 
 from __future__ import annotations
@@ -241,6 +244,22 @@ def configure_katex_and_theme(app: Sphinx, config: Config) -> None:
         raise ConfigError(f"{katex_js} missing: run `npm ci --ignore-scripts` (make assets)")
     config.katex_js_path = str(katex_js)
     config.html_context.setdefault("default_mode", "auto")
+    _katex_server_waits_for_listen()
+
+
+def _katex_server_waits_for_listen() -> None:
+    """Start sphinxcontrib-katex's node server on a local TCP port, not a unix socket.
+
+    On a unix socket (its default on posix), 0.9.11 connects as soon as the socket file
+    exists; node creates the file a moment before it listens, and on a loaded machine the
+    connection is refused and the build fails (seen here in 2 of 3 builds). Its TCP start
+    retries a refused connection until its start-up timeout; the server is the same.
+    """
+    from sphinxcontrib import katex
+
+    server = getattr(katex, "KaTeXServer", None)
+    if server is not None and hasattr(server, "start_network_socket"):
+        server.start_server_process = server.start_network_socket
 
 
 def note_page_dependencies(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -325,13 +344,16 @@ WIDGET_STATE_DIR = "_widget_state"
 
 
 def _move_widget_state_out(app: Sphinx, pagename: str, context: dict, scripts: list) -> None:
-    """On a page with widgets, the saved state becomes a file and the widget scripts load late.
+    """On a page with widgets, the saved state becomes a file, loaded when a widget is near.
 
     myst-nb puts the state (about 1 MB with the decoders' weights) inline in <head> and the
-    scripts of ``nb_ipywidgets_js`` after it, so the page paints only after all of it has
-    arrived. Here the state is written to ``_widget_state/<page>.json`` and both are replaced
-    by one deferred ``widgets-loader.js``, which fetches the state, puts it back in <head>
-    unchanged and then loads the same scripts in the same order.
+    scripts of ``nb_ipywidgets_js`` (3.6 MB of widget manager) after it, so the page paints
+    only after all of it has arrived. Here the state is written to
+    ``_widget_state/<page>.json`` and both are replaced by one small deferred
+    ``widgets-loader.js``. It fetches the state only when a widget comes near the screen and
+    draws anywidget views itself; only a page with another kind of widget gets the scripts
+    of ``nb_ipywidgets_js`` (``data-scripts``), in the same order, with the state put back
+    in <head> unchanged.
     """
     state = [js for js in scripts if getattr(js, "attributes", {}).get("type") == WIDGET_STATE_MIME]
     if not state:

@@ -5,8 +5,12 @@
 (function () {
   "use strict";
   function update() {
-    document.querySelectorAll(".katex-display").forEach(function (box) {
-      if (box.scrollWidth > box.clientWidth + 1) {
+    // Measure every box first, then change attributes: interleaving them would make the
+    // browser lay the page out again for each box.
+    const boxes = Array.from(document.querySelectorAll(".katex-display"));
+    const scrolls = boxes.map(function (box) { return box.scrollWidth > box.clientWidth + 1; });
+    boxes.forEach(function (box, i) {
+      if (scrolls[i]) {
         box.tabIndex = 0;
         box.setAttribute("role", "region");
         box.setAttribute("aria-label", "equation, scrolls sideways");
