@@ -65,6 +65,18 @@ def test_a_missing_registry_is_not_reported_as_an_unknown_name(tmp_path, monkeyp
         pretrained.load_pretrained("mnist-z2")
 
 
+@pytest.mark.parametrize("name", ["mnist-z2", "mnist-z20"])
+def test_shipped_cards_carry_a_whole_test_set_score(name):
+    if name not in pretrained.available():
+        pytest.fail(f"{name} is not shipped: python -m vae_core.pretrained --name {name}")
+    _, card = pretrained.load_pretrained(name)
+    full = card.details["test_full"]
+    assert full["images"] == 10000 and full["samples"] == 5000
+    assert full["elbo"] <= full["log_px"] < 0
+    assert 0 < full["log_px_stderr"] < 1  # 10,000 digits: a fraction of a nat
+    assert "binarized once" in full["protocol"]
+
+
 def test_evaluate_test_set_reports_means_and_standard_errors(mnist_test):
     torch.manual_seed(0)
     model = pretrained.VAE(pretrained.VAEConfig(hidden=(16,), latent_dim=2))
