@@ -100,3 +100,20 @@ def test_train_on_budget_stops_after_the_budget_and_reports_each_checkpoint(mnis
     assert [b for b, _ in seen] == [0.01, 1.0]
     assert seen[0][1] == 1 and seen[1][1] == len(history.records) >= 1
     assert history.records[-1].loss < history.records[0].loss or len(history.records) == 1
+
+
+@pytest.mark.parametrize("hidden, samples", [((512, 512), 5000), ((200, 200), 5000), ((96,), 100)])
+def test_scoring_calls_stay_within_the_estimators_work_bound(hidden, samples):
+    """The best recipe's 512-wide decoder at K = 5000 cannot take 100 digits per call (that
+    run stopped with the work-bound error after training); the chunk shrinks to fit."""
+    from vae_core import VAE, VAEConfig
+    from vae_core._validate import MAX_WORK
+    from vae_core.model import sample_cost
+
+    model = VAE(VAEConfig(hidden=hidden, latent_dim=50))
+    rows = pretrained.rows_per_call(model, samples)
+    x = torch.zeros(rows, model.config.data_dim)
+    assert 1 <= rows <= 100
+    assert rows * samples * sample_cost(model, x[:1]) <= MAX_WORK
+    if hidden[0] == 512:
+        assert rows < 100

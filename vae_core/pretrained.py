@@ -24,7 +24,8 @@ from . import data, train
 from .checkpoint import CheckpointError, atomic_write_bytes, load_checkpoint, save_checkpoint
 from .config import TrainConfig, VAEConfig
 from .history import History
-from .model import VAE
+from ._validate import MAX_WORK
+from .model import VAE, sample_cost
 
 RECIPES = {
     "mnist-z2": {"config": VAEConfig(latent_dim=2), "epochs": 60},
@@ -257,9 +258,10 @@ def evaluate_test_set(
         x = x[:num_images]
     gen = torch.Generator(device=model.device).manual_seed(seed)
     tic, cpu = time.perf_counter(), time.process_time()
-    parts = [  # 100 digits per call keeps each within the estimators' work bound
-        train.evaluate_per_image(model, x[i : i + 100], num_samples, generator=gen)
-        for i in range(0, len(x), 100)
+    rows = rows_per_call(model, num_samples)
+    parts = [
+        train.evaluate_per_image(model, x[i : i + rows], num_samples, generator=gen)
+        for i in range(0, len(x), rows)
     ]
     elbos, bounds = (torch.cat(t) for t in zip(*parts))
     n = len(bounds)
@@ -275,6 +277,13 @@ def evaluate_test_set(
         "cpu_seconds": round(time.process_time() - cpu, 1),
         "threads": torch.get_num_threads(),
     }
+
+
+def rows_per_call(model: VAE, num_samples: int, most: int = 100) -> int:
+    """Digits per estimator call (at most `most`) that keep K = num_samples samples within the
+    estimators' work bound (`_validate.MAX_WORK`): wider models take fewer at a time."""
+    one = torch.zeros(1, model.config.data_dim, device=model.device)
+    return max(1, min(most, MAX_WORK // (num_samples * sample_cost(model, one))))
 
 
 def score_shipped(name: str, num_samples: int = 5000, data_root: str | None = None) -> dict:
