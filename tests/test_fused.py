@@ -113,23 +113,16 @@ def test_fast_step_follows_the_eager_step_for_30_steps(mnist_train):
     torch.testing.assert_close(torch.tensor(fast), torch.tensor(ref), rtol=1e-4, atol=0)
 
 
-def test_draw_binary_is_exact_at_0_and_1_and_unbiased_between():
+def test_binarized_batches_are_exact_at_0_and_1_and_unbiased_between():
     g = torch.Generator().manual_seed(0)
-    p = torch.tensor([0.0, 1 / 255, 0.25, 0.5, 0.9, 254 / 255, 1.0]).repeat(200_000, 1)
-    x = data.draw_binary(p, g)
+    p = torch.tensor([0.0, 1 / 255, 0.25, 0.5, 0.9, 254 / 255, 1.0]).repeat(100_000, 1)
+    images = data.ImageSet(p, torch.zeros(len(p), dtype=torch.int64))
+    x = torch.cat(list(images.batches(1000, g)))
     assert x.dtype == p.dtype and set(x.unique().tolist()) <= {0.0, 1.0}
     assert x[:, 0].max() == 0 and x[:, -1].min() == 1
     freq, n = x.mean(0), p.shape[0]
     se = (p[0] * (1 - p[0]) / n).sqrt()
     assert ((freq - p[0]).abs() <= 5 * se + 1e-12).all(), (freq, p[0])
-
-
-def test_draw_binary_columns_are_independent():
-    g = torch.Generator().manual_seed(1)
-    x = data.draw_binary(torch.full((100_000, 4), 0.5), g)  # the two halves of one word differ
-    corr = torch.corrcoef(x.T)
-    off = corr[~torch.eye(4, dtype=torch.bool)]
-    assert off.abs().max() < 5 / math.sqrt(100_000)
 
 
 def test_batches_cover_every_image_once_per_epoch_across_chunks(monkeypatch):

@@ -12,7 +12,6 @@ random permutation, and dynamic binarization draws fresh Bernoulli pixels for ev
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,23 +113,6 @@ def _download(root: Path, name: str) -> None:
 CHUNK_PIXELS = 1 << 23
 
 
-def draw_binary(p: Tensor, generator: torch.Generator) -> Tensor:
-    """x ~ Bernoulli(p), elementwise, as p's dtype: the dynamic binarization of a batch.
-
-    Two pixels per 64-bit random word: each 32-bit half u is uniform on [-2^31, 2^31), and
-    x = [u < (p - 1/2) 2^32]. The comparison runs in float32, so P(x = 1) is p to within a few
-    2^-24 (the resolution of `torch.rand`), and exactly 0 and 1 where p is 0 and 1. Drawing
-    one word per two pixels and comparing in bulk costs about half of `torch.bernoulli`, which
-    draws once per pixel, serially.
-    """
-    n = p.numel()
-    words = torch.empty((n + 1) // 2, dtype=torch.int64, device=p.device)
-    words.random_(-(2**63), None, generator=generator)  # all 64 bits uniform
-    u = words.view(torch.int32)[:n].view(p.shape).to(torch.float32)  # (..., D)
-    threshold = torch.where(p < 1, (p.to(torch.float32) - 0.5) * 2.0**32, math.inf)
-    return (u < threshold).to(p.dtype)
-
-
 @dataclass
 class ImageSet:
     """One split as tensors: images (N, D) in [0, 1] and labels (N,), on one device."""
@@ -185,13 +167,13 @@ class ImageSet:
             self.images.device
         )
         stop = n - n % batch_size if drop_last else n
-        # Rows are gathered (and binarized) a chunk of batches at a time: one random draw and a
-        # few vectorized passes per chunk instead of per batch; each batch is a view of it.
+        # Rows are gathered (and binarized) a chunk of batches at a time, one call each instead
+        # of one per batch; each batch is a view of the chunk.
         chunk = batch_size * max(1, CHUNK_PIXELS // (batch_size * self.images.shape[1]))
         for first in range(0, stop, chunk):
             rows = self.images[order[first : min(first + chunk, stop)]]  # (C, D)
             if binarize:
-                rows = draw_binary(rows, generator)
+                rows = torch.bernoulli(rows, generator=generator)
             for start in range(0, rows.shape[0], batch_size):
                 yield rows[start : start + batch_size]  # (B, D)
 
