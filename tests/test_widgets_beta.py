@@ -66,18 +66,31 @@ def test_the_readouts_are_the_cards(explorer, members):
         assert m["active"] == card.active_units() == 2
     for p in explorer.points:
         card = members[p["name"]][1]
-        assert (p["rate"], p["distortion"], p["beta"]) == (card.rate, card.distortion, card.member.beta)
+        assert (p["rate"], p["distortion"], p["beta"]) == (
+            card.rate,
+            card.distortion,
+            card.member.beta,
+        )
 
 
 def test_the_lines_of_equal_elbo_and_the_bounds_are_the_chapters(explorer, members):
-    best = min(
-        c.rate + c.distortion
-        for _, c in members.values()
-        if not (c.member.kl_warmup_epochs or c.member.free_bits)
-    )
-    assert explorer.elbo_lines == pytest.approx([best, best + 20, best + 40], abs=1e-4)
-    rates = [p["rate"] for p in explorer.points]
-    assert explorer.bounds["rate"] == pytest.approx([0, 1.05 * max(rates)], abs=1e-4)
+    whole, close = explorer.planes
+    plain = [
+        c for _, c in members.values() if not (c.member.kl_warmup_epochs or c.member.free_bits)
+    ]
+    best = min(c.rate + c.distortion for c in plain)
+    assert whole["lines"] == pytest.approx([best, best + 20, best + 40], abs=1e-4)
+    rates = [c.rate for c in plain]
+    dists = [c.distortion for c in plain]
+    assert whole["bounds"]["rate"] == pytest.approx([0, 1.05 * max(rates)], abs=1e-4)
+    assert whole["bounds"]["distortion"] == pytest.approx([min(dists) - 10, max(dists) + 15])
+    # the close-up: the slider's models only, lines through the best of them
+    z2 = [c for c in plain if c.member.latent_dim == 2]
+    best2 = min(c.rate + c.distortion for c in z2)
+    assert close["lines"] == pytest.approx([best2, best2 + 5, best2 + 10], abs=1e-4)
+    assert close["bounds"]["rate"][1] == pytest.approx(1.05 * max(c.rate for c in z2), abs=1e-4)
+    assert "20 and 40" in whole["legend"] and "5 and 10" in close["legend"]
+    assert explorer.close_up is False
     assert elbo_lines([{"rate": 1.0, "distortion": 2.0}]) == [3.0, 23.0, 43.0]
 
 

@@ -41,6 +41,7 @@ from .latent import (
 
 GRID_SIZES = range(2, 17)  # G: the manifold is G x G decoded images
 LINE_STEPS = (0.0, 20.0, 40.0)  # the lines R + D = best + step, as chapter 11 draws them
+CLOSE_UP_STEPS = (0.0, 5.0, 10.0)  # the same in the close-up on the slider's models
 
 
 def _check_members(members) -> list[tuple[str, object, FamilyCard]]:
@@ -102,8 +103,11 @@ class BetaExplorer(anywidget.AnyWidget):
     points = traitlets.List(traitlets.Dict()).tag(sync=True)  # every plain member on the plane
     digits = traitlets.List(traitlets.Dict()).tag(sync=True)  # (N,): index, label, pixels
     grid = traitlets.List(traitlets.Float()).tag(sync=True)  # (G,): z values per axis
-    elbo_lines = traitlets.List(traitlets.Float()).tag(sync=True)  # c of the lines R + D = c
-    bounds = traitlets.Dict().tag(sync=True)  # {"rate": [lo, hi], "distortion": [lo, hi]}
+    # The plane's two views, the whole family as chapter 11 draws it and a close-up on the
+    # slider's models: each {"name", "bounds": {"rate": [lo, hi], "distortion": [lo, hi]},
+    # "lines": [c of the lines R + D = c], "legend"}.
+    planes = traitlets.List(traitlets.Dict()).tag(sync=True)
+    close_up = traitlets.Bool(False).tag(sync=True)  # which view is shown
     share_images = traitlets.Int().tag(sync=True)
     index = traitlets.Int(0).tag(sync=True)  # the slider position
 
@@ -204,8 +208,22 @@ class BetaExplorer(anywidget.AnyWidget):
                 for k, i in enumerate(digit_indices)
             ],
             grid=grid,
-            elbo_lines=elbo_lines(points),
-            bounds=plane_bounds(points),
+            planes=[
+                {
+                    "name": "every model",
+                    "bounds": plane_bounds(points),
+                    "lines": elbo_lines(points),
+                    "legend": "dashed: equal ELBO \u2212(D + R), through the best model and "
+                    "20 and 40 nats worse",
+                },
+                {
+                    "name": f"close-up on Z = {latent_dim}",
+                    "bounds": plane_bounds(models, margins=(3.0, 5.0)),
+                    "lines": elbo_lines(models, CLOSE_UP_STEPS),
+                    "legend": f"dashed: equal ELBO \u2212(D + R), through the best Z = "
+                    f"{latent_dim} model and 5 and 10 nats worse",
+                },
+            ],
             share_images=min(share_images, n),
             index=betas.index(beta),
             **kwargs,
@@ -227,23 +245,25 @@ class BetaExplorer(anywidget.AnyWidget):
         }
 
 
-def elbo_lines(points: list[dict]) -> list[float]:
-    """The constants c of the lines R + D = c that chapter 11 draws: through the best point
-    (lowest R + D) and 20 and 40 nats worse."""
+def elbo_lines(points: list[dict], steps: Sequence[float] = LINE_STEPS) -> list[float]:
+    """The constants c of the lines R + D = c (equal ELBO) through the best point (lowest
+    R + D) and `steps` nats worse: 20 and 40 by default, as chapter 11 draws them."""
     best = min(p["rate"] + p["distortion"] for p in points)
-    return [round(best + step, 4) for step in LINE_STEPS]
+    return [round(best + step, 4) for step in steps]
 
 
-def plane_bounds(points: list[dict]) -> dict[str, list[float]]:
+def plane_bounds(
+    points: list[dict], margins: tuple[float, float] = (10.0, 15.0)
+) -> dict[str, list[float]]:
     """The plane's extent as chapter 11's figure sets it: R from 0 to 1.05 max R, D from
-    10 nats below the lowest to 15 above the highest."""
+    margins[0] nats below the lowest to margins[1] above the highest."""
     rates = [p["rate"] for p in points]
     dists = [p["distortion"] for p in points]
     if not all(math.isfinite(v) for v in rates + dists):
         raise ValueError("every member's card must hold a finite rate and distortion")
     return {
         "rate": [0.0, round(max(rates) * 1.05, 4)],
-        "distortion": [round(min(dists) - 10, 4), round(max(dists) + 15, 4)],
+        "distortion": [round(min(dists) - margins[0], 4), round(max(dists) + margins[1], 4)],
     }
 
 

@@ -977,9 +977,13 @@ async function nets(model) {
     return NETS2.get(id);
   }));
 }
+function planeView2(model) {
+  return model.get("planes")[model.get("close_up") ? 1 : 0];
+}
 function drawPlane(ctx, size, model, index, pal) {
   const { width, height } = size;
-  const b = model.get("bounds");
+  const view = planeView2(model);
+  const b = view.bounds;
   const bounds = [b.rate, b.distortion];
   const area = rdArea(width, height);
   const tf = planeTransform(bounds, area);
@@ -993,7 +997,7 @@ function drawPlane(ctx, size, model, index, pal) {
   ctx.globalAlpha = 0.45;
   ctx.setLineDash([5, 4]);
   ctx.lineWidth = 1;
-  for (const c of model.get("elbo_lines")) {
+  for (const c of view.lines) {
     ctx.beginPath();
     ctx.moveTo(...tf.toPx(0, c));
     ctx.lineTo(...tf.toPx(bounds[0][1], c - bounds[0][1]));
@@ -1101,15 +1105,27 @@ async function render({ model, el }) {
   const plane = h("canvas", { width: 480, height: 360, class: "vae-rd", role: "img" });
   const planeBox = h("div", { class: "vae-rd-box" }, [plane]);
   const readout = readoutTable();
-  el.append(h("div", { class: "vae-row" }, [planeBox, h("div", { class: "vae-side" }, [readout.el])]));
-  el.append(h("div", { class: "vae-legend", "aria-hidden": "true" }, [
+  const zoom = h("button", { type: "button", class: "vae-beta-zoom" });
+  el.append(h("div", { class: "vae-row" }, [
+    planeBox,
+    h("div", { class: "vae-side" }, [zoom, readout.el])
+  ]));
+  const linesNote = h("span");
+  el.append(h("div", { class: "vae-legend" }, [
     h("span", {}, [
       h("i", { style: `background:${FAMILY_COLORS[2]};border-radius:50%` }),
       "Z = 2 (the slider's models)"
     ]),
     h("span", {}, [h("i", { style: `background:${FAMILY_COLORS[20]}` }), "Z = 20"]),
-    h("span", { text: "dashed: equal ELBO −(D + R), the best and 20, 40 nats worse" })
+    linesNote
   ]));
+  function showView() {
+    const [whole, close] = model.get("planes");
+    const on = Boolean(model.get("close_up"));
+    zoom.textContent = on ? `show ${whole.name}` : `show the ${close.name}`;
+    zoom.setAttribute("aria-pressed", String(on));
+    linesNote.textContent = planeView2(model).legend;
+  }
   const originals = digits.map((d) => digitCanvas(
     `test digit #${d.index} (a ${d.label})`,
     "vae-thumb"
@@ -1121,8 +1137,14 @@ async function render({ model, el }) {
   recons.forEach((r) => r.canvas.setAttribute("data-role", "reconstruction"));
   originals.forEach((o, k) => o.draw(xs[k]));
   el.append(h("p", { class: "vae-note", text: `Top: ${digits.length} test digits x. Below: each decoded from its code μ(x).` }));
-  el.append(h("div", { class: "vae-strip vae-beta-digits" }, originals.map((o) => o.canvas)));
-  el.append(h("div", { class: "vae-strip vae-beta-digits" }, recons.map((r) => r.canvas)));
+  el.append(h(
+    "div",
+    {
+      class: "vae-beta-digits",
+      style: `grid-template-columns: repeat(${digits.length}, minmax(0, 48px))`
+    },
+    [...originals, ...recons].map((d) => d.canvas)
+  ));
   const sheet = h("canvas", {
     width: G * SIDE,
     height: G * SIDE,
@@ -1193,11 +1215,7 @@ async function render({ model, el }) {
   const schedule = frameScheduler(update);
   swipeSafeSlider(slider, () => {
     schedule();
-    model.set("index", Number(slider.value));
-    try {
-      model.save_changes();
-    } catch {
-    }
+    sync(model, "index", Number(slider.value));
   });
   model.on("change:index", () => {
     if (String(model.get("index")) !== slider.value) {
@@ -1211,6 +1229,12 @@ async function render({ model, el }) {
     }).observe(planeBox);
   }
   onThemeChange(() => drawPlaneNow());
+  zoom.addEventListener("click", () => sync(model, "close_up", !model.get("close_up")));
+  model.on("change:close_up", () => {
+    showView();
+    drawPlaneNow();
+  });
+  showView();
   loaded = nets(model);
   layout();
   await update();

@@ -11,7 +11,7 @@ import { bernoulliLogLikelihood, decodeLogits, loadDecoder, probabilitiesToRGBA,
 import { planeTransform, ticks, tickCount } from "./plane.js";
 import { formatNumber, formatTick } from "./readouts.js";
 import {
-  digitCanvas, frameScheduler, h, onThemeChange, palette, readoutTable, swipeSafeSlider,
+  digitCanvas, frameScheduler, h, onThemeChange, palette, readoutTable, swipeSafeSlider, sync,
 } from "./widgets.js";
 
 const SIDE = 28; // pixels per image side
@@ -70,9 +70,15 @@ async function nets(model) {
 
 // ---- drawing ----
 
+// The plane's view now shown: the whole family, or the close-up on the slider's models.
+function planeView(model) {
+  return model.get("planes")[model.get("close_up") ? 1 : 0];
+}
+
 function drawPlane(ctx, size, model, index, pal) {
   const { width, height } = size;
-  const b = model.get("bounds");
+  const view = planeView(model);
+  const b = view.bounds;
   const bounds = [b.rate, b.distortion];
   const area = rdArea(width, height);
   const tf = planeTransform(bounds, area);
@@ -87,7 +93,7 @@ function drawPlane(ctx, size, model, index, pal) {
   ctx.globalAlpha = 0.45;
   ctx.setLineDash([5, 4]);
   ctx.lineWidth = 1;
-  for (const c of model.get("elbo_lines")) {
+  for (const c of view.lines) {
     ctx.beginPath();
     ctx.moveTo(...tf.toPx(0, c));
     ctx.lineTo(...tf.toPx(bounds[0][1], c - bounds[0][1]));
@@ -195,12 +201,22 @@ async function render({ model, el }) {
   const plane = h("canvas", { width: 480, height: 360, class: "vae-rd", role: "img" });
   const planeBox = h("div", { class: "vae-rd-box" }, [plane]);
   const readout = readoutTable();
-  el.append(h("div", { class: "vae-row" }, [planeBox, h("div", { class: "vae-side" }, [readout.el])]));
-  el.append(h("div", { class: "vae-legend", "aria-hidden": "true" }, [
+  const zoom = h("button", { type: "button", class: "vae-beta-zoom" });
+  el.append(h("div", { class: "vae-row" }, [
+    planeBox, h("div", { class: "vae-side" }, [zoom, readout.el])]));
+  const linesNote = h("span");
+  el.append(h("div", { class: "vae-legend" }, [
     h("span", {}, [h("i", { style: `background:${FAMILY_COLORS[2]};border-radius:50%` }),
                    "Z = 2 (the slider's models)"]),
     h("span", {}, [h("i", { style: `background:${FAMILY_COLORS[20]}` }), "Z = 20"]),
-    h("span", { text: "dashed: equal ELBO \u2212(D + R), the best and 20, 40 nats worse" })]));
+    linesNote]));
+  function showView() {
+    const [whole, close] = model.get("planes");
+    const on = Boolean(model.get("close_up"));
+    zoom.textContent = on ? `show ${whole.name}` : `show the ${close.name}`;
+    zoom.setAttribute("aria-pressed", String(on));
+    linesNote.textContent = planeView(model).legend;
+  }
 
   // The shown test digits and their reconstructions.
   const originals = digits.map((d) => digitCanvas(`test digit #${d.index} (a ${d.label})`,
@@ -211,8 +227,10 @@ async function render({ model, el }) {
   originals.forEach((o, k) => o.draw(xs[k]));
   el.append(h("p", { class: "vae-note", text:
     `Top: ${digits.length} test digits x. Below: each decoded from its code \u03bc(x).` }));
-  el.append(h("div", { class: "vae-strip vae-beta-digits" }, originals.map((o) => o.canvas)));
-  el.append(h("div", { class: "vae-strip vae-beta-digits" }, recons.map((r) => r.canvas)));
+  // One column per digit (original above, reconstruction below), shrinking to fit the width.
+  el.append(h("div", { class: "vae-beta-digits",
+                       style: `grid-template-columns: repeat(${digits.length}, minmax(0, 48px))` },
+              [...originals, ...recons].map((d) => d.canvas)));
 
   // The manifold: G x G decoded images in one canvas.
   const sheet = h("canvas", { width: G * SIDE, height: G * SIDE, class: "vae-manifold",
@@ -285,8 +303,7 @@ async function render({ model, el }) {
   const schedule = frameScheduler(update);
   swipeSafeSlider(slider, () => {
     schedule();
-    model.set("index", Number(slider.value));
-    try { model.save_changes(); } catch { /* static page: nothing to save to */ }
+    sync(model, "index", Number(slider.value));
   });
   model.on("change:index", () => {
     if (String(model.get("index")) !== slider.value) {
@@ -298,6 +315,9 @@ async function render({ model, el }) {
     new ResizeObserver(() => { if (layout()) drawPlaneNow(); }).observe(planeBox);
   }
   onThemeChange(() => drawPlaneNow());
+  zoom.addEventListener("click", () => sync(model, "close_up", !model.get("close_up")));
+  model.on("change:close_up", () => { showView(); drawPlaneNow(); });
+  showView();
   loaded = nets(model);
   layout();
   await update();

@@ -610,4 +610,6 @@ export default {
 };
 
 // The DOM helpers other views (beta.js) reuse.
-export { digitCanvas, frameScheduler, h, onThemeChange, palette, readoutTable, swipeSafeSlider };
+export {
+  digitCanvas, frameScheduler, h, onThemeChange, palette, readoutTable, swipeSafeSlider, sync,
+};
