@@ -24,7 +24,6 @@ import torch
 import traitlets
 from torch import Tensor
 
-from ..family import FamilyCard
 from .export import DecoderExportError
 from .latent import (
     CSS,
@@ -44,8 +43,12 @@ LINE_STEPS = (0.0, 20.0, 40.0)  # the lines R + D = best + step, as chapter 11 d
 CLOSE_UP_STEPS = (0.0, 5.0, 10.0)  # the same in the close-up on the slider's models
 
 
-def _check_members(members) -> list[tuple[str, object, FamilyCard]]:
-    """members: name -> (model, FamilyCard), as family.load_family returns them."""
+CARD_FIELDS = ("member", "rate", "distortion", "test_log_px", "test_log_px_samples", "active_units")
+
+
+def _check_members(members) -> list[tuple[str, object, object]]:
+    """members: name -> (model, card), as family.load_family returns them. (The widgets know
+    nothing of training, so a card is checked by its fields, not its class.)"""
     if not isinstance(members, Mapping):
         raise TypeError(
             "members must be a mapping name -> (model, card), as family.load_family() returns, "
@@ -53,7 +56,11 @@ def _check_members(members) -> list[tuple[str, object, FamilyCard]]:
         )
     out = []
     for name, entry in members.items():
-        if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], FamilyCard)):
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 2
+            and all(hasattr(entry[1], f) for f in CARD_FIELDS)
+        ):
             raise TypeError(
                 f"members[{name!r}] must be a (model, family.FamilyCard) pair, got "
                 f"{type(entry).__name__}"
@@ -62,7 +69,7 @@ def _check_members(members) -> list[tuple[str, object, FamilyCard]]:
     return out
 
 
-def _plain(card: FamilyCard) -> bool:
+def _plain(card) -> bool:
     """A member of the beta family proper: no warm-up, no free bits."""
     return not (card.member.kl_warmup_epochs or card.member.free_bits)
 
