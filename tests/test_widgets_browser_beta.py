@@ -309,7 +309,9 @@ def test_measure_input_to_redraw_and_page_weight(browser, server, site_dir, caps
             if path.is_file():
                 gz[url] = len(gzip.compress(path.read_bytes(), 6))
         widget_only = sum(
-            v for u, v in gz.items() if "/_widget_state/" in u or u.endswith("widgets-loader.js")
+            v
+            for u, v in gz.items()
+            if "/_widget_state/" in u or urlsplit(u).path.endswith("widgets-loader.js")
         )
         with capsys.disabled():
             print(
@@ -318,10 +320,12 @@ def test_measure_input_to_redraw_and_page_weight(browser, server, site_dir, caps
                 "(10 reconstructions + 81 manifold images per move)"
             )
             print(f"[beta explorer] embedded state, bytes uncompressed: {sizes}")
+            total = sum(gz.values())
             print(
                 f"[beta explorer] chapter 11 page, gzip -6 of everything it loaded: "
-                f"{sum(gz.values()) / 1e6:.2f} MB, of which the widget state and loader "
-                f"{widget_only / 1e6:.2f} MB (fetched only when the widget nears the screen)"
+                f"{total / 1e6:.3f} MB; the widget's state and loader {widget_only / 1e6:.3f} MB "
+                f"(fetched only when the widget nears the screen); the rest "
+                f"{(total - widget_only) / 1e6:.3f} MB"
             )
         assert len(times) >= 10 and all(t > 0 for t in times)
         assert set(sizes) == {"explorer", "decoders (7)"}
