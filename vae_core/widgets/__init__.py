@@ -5,6 +5,7 @@ widgets.bundle.js by `npm run build`), so the widgets stay live in the static bo
 kernel. vae_core's math modules never import this package.
 """
 
+from .beta import BetaExplorer
 from .export import DecoderExportError, PayloadError, export_decoder, forward, payload_error, unpack
 from .latent import (
     DecoderWeights,
@@ -19,6 +20,7 @@ from .latent import (
 )
 
 __all__ = [
+    "BetaExplorer",
     "DecoderExportError",
     "PayloadError",
     "export_decoder",

@@ -608,3 +608,8 @@ export default {
     el.dataset.ready = decoder.mode;
   },
 };
+
+// The DOM helpers other views (beta.js) reuse.
+export {
+  digitCanvas, frameScheduler, h, onThemeChange, palette, readoutTable, swipeSafeSlider, sync,
+};
