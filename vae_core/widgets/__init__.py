@@ -6,6 +6,7 @@ kernel. vae_core's math modules never import this package.
 """
 
 from .export import DecoderExportError, PayloadError, export_decoder, forward, payload_error, unpack
+from .fitq import FitQ
 from .latent import (
     DecoderWeights,
     Interpolation,
@@ -19,6 +20,7 @@ from .latent import (
 )
 
 __all__ = [
+    "FitQ",
     "DecoderExportError",
     "PayloadError",
     "export_decoder",
