@@ -1,5 +1,6 @@
 """FitQ in headless chromium, with no kernel and no network, on a page of our own (the bundle
-with the minimal model shim of test_widgets_browser.py; no book build needed).
+with the minimal model shim of test_widgets_browser.py; no book build needed), and once on the
+built chapter (`-k book`).
 
 A reader's every control must change the picture and the readouts: dragging and tapping q's
 mean, the arrow keys, both sliders, both buttons; the buttons must show the very numbers that
@@ -32,6 +33,9 @@ from test_widgets_browser import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 browser = shared.browser  # the same chromium fixture (module scope) as the other widget tests
+site_dir = shared.site_dir  # the built book ($VAE_BOOK_HTML, or the session's one build)
+server = shared.server
+CHAPTER = "notebooks/12_inference_gaps.html"
 
 DIGIT = 511  # a test digit whose encoder misses the best Gaussian by several nats
 
@@ -188,5 +192,36 @@ def test_input_to_redraw_time_is_measured(browser, fitq_site):
             f"\nFitQ input-to-redraw: median {statistics.median(times):.1f} ms, "
             f"max {max(times):.1f} ms over {len(times)} slider steps"
         )
+    finally:
+        page.close()
+
+
+def test_book_page_fitq_is_live(browser, server):
+    """On the built chapter: FitQ draws when scrolled to, a slider moves it, nothing leaves
+    127.0.0.1, the console stays clean; `-s` prints the bytes the page loaded."""
+    page = Page(browser, server, CHAPTER, reveal=False, **PHONE)
+    try:
+        shared.reveal_widgets(page.page)
+        bar = page.page.locator(".vae-widget[data-ready] .vae-bar")
+        bar.wait_for(timeout=60_000)
+        widget = page.page.locator(".vae-widget[data-ready]", has=page.page.locator(".vae-bar"))
+        widget.scroll_into_view_if_needed()
+        before = widget.locator("output.vae-readout").inner_text()
+        slider = widget.locator("input[type=range]").first
+        slider.focus()
+        for _ in range(5):
+            page.page.keyboard.press("ArrowRight")
+        settle(page.page)
+        assert widget.locator("output.vae-readout").inner_text() != before
+        right = widget.evaluate("e => e.getBoundingClientRect().right")
+        assert right <= 390, right
+        loaded = page.page.evaluate(
+            "() => performance.getEntriesByType('resource').reduce("
+            "(n, r) => n + (r.transferSize || r.encodedBodySize || 0), 0)"
+            " + (performance.getEntriesByType('navigation')[0].transferSize || 0)"
+        )
+        print(f"\n[{CHAPTER}] bytes loaded (after the widgets): {loaded:,}")
+        assert page.outside == [], page.outside
+        assert page.unexpected_errors() == [], page.unexpected_errors()
     finally:
         page.close()
