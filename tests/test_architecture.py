@@ -29,7 +29,7 @@ LAYERS = [
     ["likelihoods"],
     ["objective"],
     ["estimators", "linear_gaussian", "grid", "rate_distortion"],
-    ["data", "history"],
+    ["data", "history", "inference_gaps"],
     ["checkpoint"],
     ["train"],
     ["pretrained"],
@@ -49,6 +49,7 @@ MATH = [
     "linear_gaussian",
     "grid",
     "rate_distortion",
+    "inference_gaps",
 ]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
 TRAINING = {

@@ -14,6 +14,7 @@ enforces this table):
                              log p(x) (Eqs. 1, 5, 6), exact reference models; rate, distortion,
                              per-dimension KL and active units over a data set
     8  data, history         MNIST as tensors; the record of a training run
+       inference_gaps        approximation and amortization gaps; per-image fits of q
     9  checkpoint            safetensors files, atomic and verified
     10 train                 the fit loop
     11 pretrained            shipped, hash-verified models

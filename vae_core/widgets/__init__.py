@@ -7,6 +7,7 @@ kernel. vae_core's math modules never import this package.
 
 from .beta import BetaExplorer
 from .export import DecoderExportError, PayloadError, export_decoder, forward, payload_error, unpack
+from .fitq import FitQ
 from .latent import (
     DecoderWeights,
     Interpolation,
@@ -21,6 +22,7 @@ from .latent import (
 
 __all__ = [
     "BetaExplorer",
+    "FitQ",
     "DecoderExportError",
     "PayloadError",
     "export_decoder",

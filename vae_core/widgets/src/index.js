@@ -8,3 +8,4 @@ export default {
   render: (context) => (context.model.get("kind") === "beta" ? beta : views).render(context),
 };
 export * from "./decoder.js";
+export { barParts, fitqGrid, fitqReadouts } from "./fitq.js";

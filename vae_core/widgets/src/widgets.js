@@ -3,6 +3,7 @@
 // The arithmetic lives in decoder.js, plane.js and readouts.js; this file is the DOM.
 
 import { base64ToBytes, base64ToFloats } from "./encoding.js";
+import { renderFitQ } from "./fitq.js";
 import {
   bernoulliLogLikelihood, decodeLogits, gaussianLogDensity, loadDecoder, probabilitiesToRGBA,
   sigmoid, standardNormalLogDensity,
@@ -592,6 +593,11 @@ function renderInterpolation(model, el, decoder) {
 
 const VIEWS = { plane: renderPlane, posterior: renderPosterior,
                 traversal: renderTraversal, interpolation: renderInterpolation };
+// FitQ (fitq.js) draws no decoded image; it borrows the DOM helpers of this file.
+VIEWS.fitq = (model, el) => renderFitQ(model, el, {
+  h, palette, hexToRGB, drawAxes, drawGrid, readoutTable, frameScheduler, swipeSafeSlider, sync,
+  onThemeChange,
+});
 
 export default {
   async render({ model, el }) {
