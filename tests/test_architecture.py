@@ -28,7 +28,7 @@ LAYERS = [
     ["model"],
     ["likelihoods"],
     ["objective"],
-    ["estimators", "linear_gaussian", "grid", "rate_distortion"],
+    ["estimators", "linear_gaussian", "grid", "rate_distortion", "aggregate"],
     ["data", "history"],
     ["checkpoint"],
     ["train"],
@@ -49,6 +49,7 @@ MATH = [
     "linear_gaussian",
     "grid",
     "rate_distortion",
+    "aggregate",
 ]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
 TRAINING = {
