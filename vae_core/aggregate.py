@@ -7,7 +7,7 @@ Over a set of N images x_n, the encoder's Gaussians q(z|x_n) = N(mu_n, diag sigm
 the *aggregate posterior*: where the codes of the data actually lie. Training pulls each q(z|x_n)
 towards p(z) = N(0, I), but nothing makes their average equal to p(z). Regions that p(z) covers
 and q(z) leaves (nearly) empty are where samples from the prior meet a decoder that was never
-trained there (Hoffman & Johnson 2016; Rezende & Viola 2018).
+trained there (Hoffman & Johnson 2016).
 
 - `aggregate_log_density`: log q(z), exactly (the mixture over all N components), in log space;
 - `sample_aggregate`: draws from q(z) (pick n at random, then z ~ q(z|x_n));
