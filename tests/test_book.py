@@ -118,6 +118,7 @@ def test_toc_lists_the_chapters_in_order():
         "09_likelihoods",
         "10_latent_space",
         "11_rate_distortion",
+        "13_aggregate_posterior",
     ]
 
 
