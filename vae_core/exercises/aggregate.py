@@ -97,7 +97,8 @@ def check_slerp(slerp_fn: Callable[[Tensor, Tensor, float], Tensor]) -> Report:
             f"z(t) should have shape {tuple(expected.shape)} and equal "
             f"{[round(v, 4) for v in expected.tolist()]} for these codes at t = {t}; got "
             + (
-                f"{[round(v, 4) for v in got.detach().tolist()]}."
+                f"{[round(v, 4) for v in got.detach().double().reshape(-1).tolist()]} "
+                f"(shape {tuple(got.shape)})."
                 if got.numel() <= 8
                 else f"shape {tuple(got.shape)}."
             )
