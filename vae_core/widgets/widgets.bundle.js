@@ -257,6 +257,41 @@ function sliderRange(mu, span) {
   return [round(mu - span), round(mu + span)];
 }
 
+// vae_core/widgets/src/slerp.js
+var NEARLY_PARALLEL = 1e-4;
+var NEARLY_OPPOSITE = Math.PI - 1e-3;
+function norm(v) {
+  let s = 0;
+  for (const x of v) s += x * x;
+  return Math.sqrt(s);
+}
+function angleBetween(a, b) {
+  const na = norm(a), nb = norm(b);
+  if (na === 0 || nb === 0) return NaN;
+  let diff = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const u = a[i] / na, v = b[i] / nb;
+    diff += (u - v) ** 2;
+    sum += (u + v) ** 2;
+  }
+  return 2 * Math.atan2(Math.sqrt(diff), Math.sqrt(sum));
+}
+function slerp(a, b, t) {
+  const omega = angleBetween(a, b);
+  if (!(omega <= NEARLY_OPPOSITE)) return null;
+  if (omega < NEARLY_PARALLEL) return lerp(a, b, t);
+  const s = Math.sin(omega);
+  const wa = Math.sin((1 - t) * omega) / s, wb = Math.sin(t * omega) / s;
+  return Array.from(a, (v, i) => wa * v + wb * b[i]);
+}
+function pathPoint(a, b, t, path) {
+  if (path === "slerp") {
+    const z = slerp(a, b, t);
+    if (z) return { z, taken: "slerp" };
+  }
+  return { z: lerp(a, b, t), taken: "lerp" };
+}
+
 // vae_core/widgets/src/widgets.js
 var COLORS = [
   "#1f77b4",
@@ -854,9 +889,14 @@ function renderInterpolation(model, el, decoder) {
     min: 0,
     max: 1,
     step: 0.01,
-    "aria-label": "position t along the line from the first code to the second"
+    "aria-label": "position t along the path from the first code to the second"
   });
   slider.value = String(model.get("t"));
+  const PATHS = { lerp: "straight line (lerp)", slerp: "great circle (slerp)" };
+  const pathPick = h("select", { "aria-label": "path between the two codes" });
+  for (const [value, text] of Object.entries(PATHS)) pathPick.append(h("option", { value, text }));
+  const path = () => model.get("path") === "slerp" ? "slerp" : "lerp";
+  pathPick.value = path();
   const digit = digitCanvas("decoded image at t");
   const readout = readoutTable();
   const strip = h("div", {
@@ -869,6 +909,7 @@ function renderInterpolation(model, el, decoder) {
   el.append(h("div", { class: "vae-controls" }, [
     h("label", {}, ["from: ", pickA]),
     h("label", {}, ["to: ", pickB]),
+    h("label", {}, ["path: ", pathPick]),
     h("label", { class: "vae-t" }, ["t: ", slider])
   ]));
   el.append(h("div", { class: "vae-row" }, [digit.canvas, readout.el]));
@@ -877,19 +918,22 @@ function renderInterpolation(model, el, decoder) {
   let token = 0;
   async function drawPath() {
     const a = code("a"), b = code("b");
-    const logits = await decoder.decode(thumbs.map((_, k) => lerp(a, b, k / (steps - 1))));
+    const logits = await decoder.decode(
+      thumbs.map((_, k) => pathPoint(a, b, k / (steps - 1), path()).z)
+    );
     logits.forEach((l, k) => thumbs[k].draw(sigmoid(l)));
   }
   async function update() {
     const mine = ++token;
     const t = Number(slider.value);
-    const z = lerp(code("a"), code("b"), t);
+    const { z, taken } = pathPoint(code("a"), code("b"), t, path());
     const [logits] = await decoder.decode([z]);
     if (mine !== token) return;
     digit.draw(sigmoid(logits));
     const k = Math.round(t * (steps - 1));
     thumbs.forEach((th, i) => th.canvas.classList.toggle("vae-current", i === k));
-    readout.show(interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) }));
+    const pathRow = ["path", taken === path() ? PATHS[taken] : `${PATHS[taken]}: the codes point in opposite directions`];
+    readout.show([pathRow, ...interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) })]);
   }
   const schedule = frameScheduler(update);
   swipeSafeSlider(slider, () => {
@@ -906,6 +950,12 @@ function renderInterpolation(model, el, decoder) {
   }
   model.on("change:t", () => {
     slider.value = String(model.get("t"));
+    schedule();
+  });
+  pathPick.addEventListener("change", () => sync(model, "path", pathPick.value));
+  model.on("change:path", () => {
+    pathPick.value = path();
+    drawPath();
     schedule();
   });
   drawPath();
@@ -931,13 +981,16 @@ var widgets_default = {
 };
 export {
   FORMAT,
+  angleBetween,
   bernoulliLogLikelihood,
   decodeLogits,
   widgets_default as default,
   gaussianLogDensity,
   loadDecoder,
+  pathPoint,
   probabilitiesToRGBA,
   sigmoid,
+  slerp,
   standardNormalLogDensity,
   timeDecode
 };

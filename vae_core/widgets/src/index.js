@@ -2,3 +2,4 @@
 // which node.py and the browser test call directly.
 export { default } from "./widgets.js";
 export * from "./decoder.js";
+export * from "./slerp.js";
