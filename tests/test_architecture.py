@@ -28,7 +28,7 @@ LAYERS = [
     ["model"],
     ["likelihoods"],
     ["objective"],
-    ["estimators", "linear_gaussian", "grid", "rate_distortion"],
+    ["estimators", "linear_gaussian", "grid", "rate_distortion", "aggregate"],
     ["data", "history", "inference_gaps"],
     ["checkpoint"],
     ["train"],
@@ -50,6 +50,7 @@ MATH = [
     "grid",
     "rate_distortion",
     "inference_gaps",
+    "aggregate",
 ]
 NOT_MATH = {"torchvision", "tqdm", "anywidget", "ipywidgets", "safetensors", "matplotlib"}
 TRAINING = {

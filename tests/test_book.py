@@ -119,6 +119,7 @@ def test_toc_lists_the_chapters_in_order():
         "10_latent_space",
         "11_rate_distortion",
         "12_inference_gaps",
+        "13_aggregate_posterior",
     ]
 
 

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from vae_core.exercises import (
+    aggregate,
     elbo,
     generative,
     kl,
@@ -34,6 +35,7 @@ CHECKERS = [
     likelihoods.check_continuous_bernoulli_log_norm,
     latent_space.check_log_weight,
     rate_distortion.check_unit_activity,
+    aggregate.check_slerp,
 ]
 
 

@@ -10,9 +10,10 @@ enforces this table):
     4  model                 Encoder, Decoder, VAE (Eqs. 4 and 9)
     5  likelihoods           pixel likelihoods log p(x|z)
     6  objective             ELBO (Eq. 8), KL (Eqs. 10-11), log-weights (Eq. 7)
-    7  estimators, linear_gaussian, grid, rate_distortion
+    7  estimators, linear_gaussian, grid, rate_distortion, aggregate
                              log p(x) (Eqs. 1, 5, 6), exact reference models; rate, distortion,
-                             per-dimension KL and active units over a data set
+                             per-dimension KL and active units over a data set; the aggregate
+                             posterior q(z) against the prior, lerp and slerp
     8  data, history         MNIST as tensors; the record of a training run
        inference_gaps        approximation and amortization gaps; per-image fits of q
     9  checkpoint            safetensors files, atomic and verified

@@ -410,13 +410,19 @@ class LatentTraversal(_DecoderWidget):
             self.z = list(self.digits[self.digit]["mu"])
 
 
+PATHS = ("lerp", "slerp")  # the Interpolation's two paths between codes
+
+
 class Interpolation(_DecoderWidget):
-    """Walk the straight line between two test digits' codes mu(a) and mu(b)."""
+    """Walk from one test digit's code mu(a) to another's, mu(b), along the straight line
+    (path="lerp") or the great circle (path="slerp", `vae_core.aggregate.slerp`); the reader
+    switches between the two, and the browser computes either path."""
 
     a = traitlets.Int(0).tag(sync=True)  # index into `digits`
     b = traitlets.Int(1).tag(sync=True)
     t = traitlets.Float(0.5).tag(sync=True)
     steps = traitlets.Int(9).tag(sync=True)
+    path = traitlets.Unicode("lerp").tag(sync=True)  # "lerp" or "slerp"
 
     def __init__(
         self,
@@ -431,6 +437,12 @@ class Interpolation(_DecoderWidget):
         _check_number("t", t, positive=False)
         if not 0 <= t <= 1:
             raise ValueError(f"t must be in [0, 1] (0 at the first code, 1 at the second), got {t}")
+        path = kwargs.get("path", "lerp")
+        if path not in PATHS:
+            raise ValueError(
+                f"path must be one of {', '.join(map(repr, PATHS))} (the straight line or the "
+                f"great circle between the two codes), got {path!r}"
+            )
         super().__init__(model, images, labels, digit_indices, kind="interpolation", **kwargs)
         for key in ("a", "b"):
             value = getattr(self, key)

@@ -175,12 +175,12 @@ function fitqReadouts({ logPost, n, z1, z2, logPx }, mu, logvar) {
     a1[i] = -0.5 * (z1[0] + i * h1 - mu[0]) ** 2 * Math.exp(-logvar[0]);
     a2[i] = -0.5 * (z2[0] + i * h2 - mu[1]) ** 2 * Math.exp(-logvar[1]);
   }
-  const norm = logSumExp(a1) + logSumExp(a2);
+  const norm2 = logSumExp(a1) + logSumExp(a2);
   const logCell = Math.log(h1 * h2);
   let kl = 0;
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
-      const logMass = a1[i] + a2[j] - norm;
+      const logMass = a1[i] + a2[j] - norm2;
       if (logMass < -745) continue;
       kl += Math.exp(logMass) * (logMass - logCell - logPost[i * n + j]);
     }
@@ -538,6 +538,41 @@ function timeDecode(net, n = 200, repeats = 5) {
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
+}
+
+// vae_core/widgets/src/slerp.js
+var NEARLY_PARALLEL = 1e-4;
+var NEARLY_OPPOSITE = Math.PI - 1e-3;
+function norm(v) {
+  let s = 0;
+  for (const x of v) s += x * x;
+  return Math.sqrt(s);
+}
+function angleBetween(a, b) {
+  const na = norm(a), nb = norm(b);
+  if (na === 0 || nb === 0) return NaN;
+  let diff = 0, sum = 0;
+  for (let i = 0; i < a.length; i++) {
+    const u = a[i] / na, v = b[i] / nb;
+    diff += (u - v) ** 2;
+    sum += (u + v) ** 2;
+  }
+  return 2 * Math.atan2(Math.sqrt(diff), Math.sqrt(sum));
+}
+function slerp(a, b, t) {
+  const omega = angleBetween(a, b);
+  if (!(omega <= NEARLY_OPPOSITE)) return null;
+  if (omega < NEARLY_PARALLEL) return lerp(a, b, t);
+  const s = Math.sin(omega);
+  const wa = Math.sin((1 - t) * omega) / s, wb = Math.sin(t * omega) / s;
+  return Array.from(a, (v, i) => wa * v + wb * b[i]);
+}
+function pathPoint(a, b, t, path) {
+  if (path === "slerp") {
+    const z = slerp(a, b, t);
+    if (z) return { z, taken: "slerp" };
+  }
+  return { z: lerp(a, b, t), taken: "lerp" };
 }
 
 // vae_core/widgets/src/widgets.js
@@ -1137,9 +1172,14 @@ function renderInterpolation(model, el, decoder) {
     min: 0,
     max: 1,
     step: 0.01,
-    "aria-label": "position t along the line from the first code to the second"
+    "aria-label": "position t along the path from the first code to the second"
   });
   slider.value = String(model.get("t"));
+  const PATHS = { lerp: "straight line (lerp)", slerp: "great circle (slerp)" };
+  const pathPick = h("select", { "aria-label": "path between the two codes" });
+  for (const [value, text] of Object.entries(PATHS)) pathPick.append(h("option", { value, text }));
+  const path = () => model.get("path") === "slerp" ? "slerp" : "lerp";
+  pathPick.value = path();
   const digit = digitCanvas("decoded image at t");
   const readout = readoutTable();
   const strip = h("div", {
@@ -1152,6 +1192,7 @@ function renderInterpolation(model, el, decoder) {
   el.append(h("div", { class: "vae-controls" }, [
     h("label", {}, ["from: ", pickA]),
     h("label", {}, ["to: ", pickB]),
+    h("label", {}, ["path: ", pathPick]),
     h("label", { class: "vae-t" }, ["t: ", slider])
   ]));
   el.append(h("div", { class: "vae-row" }, [digit.canvas, readout.el]));
@@ -1160,19 +1201,22 @@ function renderInterpolation(model, el, decoder) {
   let token = 0;
   async function drawPath() {
     const a = code("a"), b = code("b");
-    const logits = await decoder.decode(thumbs.map((_, k) => lerp(a, b, k / (steps - 1))));
+    const logits = await decoder.decode(
+      thumbs.map((_, k) => pathPoint(a, b, k / (steps - 1), path()).z)
+    );
     logits.forEach((l, k) => thumbs[k].draw(sigmoid(l)));
   }
   async function update() {
     const mine = ++token;
     const t = Number(slider.value);
-    const z = lerp(code("a"), code("b"), t);
+    const { z, taken } = pathPoint(code("a"), code("b"), t, path());
     const [logits] = await decoder.decode([z]);
     if (mine !== token) return;
     digit.draw(sigmoid(logits));
     const k = Math.round(t * (steps - 1));
     thumbs.forEach((th, i) => th.canvas.classList.toggle("vae-current", i === k));
-    readout.show(interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) }));
+    const pathRow = ["path", taken === path() ? PATHS[taken] : `${PATHS[taken]}: the codes point in opposite directions`];
+    readout.show([pathRow, ...interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) })]);
   }
   const schedule = frameScheduler(update);
   swipeSafeSlider(slider, () => {
@@ -1189,6 +1233,12 @@ function renderInterpolation(model, el, decoder) {
   }
   model.on("change:t", () => {
     slider.value = String(model.get("t"));
+    schedule();
+  });
+  pathPick.addEventListener("change", () => sync(model, "path", pathPick.value));
+  model.on("change:path", () => {
+    pathPick.value = path();
+    drawPath();
     schedule();
   });
   drawPath();
@@ -1543,6 +1593,7 @@ var index_default = {
 };
 export {
   FORMAT,
+  angleBetween,
   barParts,
   bernoulliLogLikelihood,
   decodeLogits,
@@ -1551,8 +1602,10 @@ export {
   fitqReadouts,
   gaussianLogDensity,
   loadDecoder,
+  pathPoint,
   probabilitiesToRGBA,
   sigmoid,
+  slerp,
   standardNormalLogDensity,
   timeDecode
 };

@@ -9,3 +9,4 @@ export default {
 };
 export * from "./decoder.js";
 export { barParts, fitqGrid, fitqReadouts } from "./fitq.js";
+export * from "./slerp.js";

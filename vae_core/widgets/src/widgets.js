@@ -12,9 +12,10 @@ import {
   clamp, grabsPoint, planeTransform, plotArea, squareBounds, tickCount, ticks,
 } from "./plane.js";
 import {
-  formatNumber, formatTick, interpolationRows, lerp, meanAbsChange, planeRows, sliderRange,
+  formatNumber, formatTick, interpolationRows, meanAbsChange, planeRows, sliderRange,
   traversalRows,
 } from "./readouts.js";
+import { pathPoint } from "./slerp.js";
 
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -547,8 +548,13 @@ function renderInterpolation(model, el, decoder) {
   const pickA = digitPicker(model, "first test digit", "a");
   const pickB = digitPicker(model, "second test digit", "b");
   const slider = h("input", { type: "range", min: 0, max: 1, step: 0.01,
-                              "aria-label": "position t along the line from the first code to the second" });
+                              "aria-label": "position t along the path from the first code to the second" });
   slider.value = String(model.get("t"));
+  const PATHS = { lerp: "straight line (lerp)", slerp: "great circle (slerp)" };
+  const pathPick = h("select", { "aria-label": "path between the two codes" });
+  for (const [value, text] of Object.entries(PATHS)) pathPick.append(h("option", { value, text }));
+  const path = () => (model.get("path") === "slerp" ? "slerp" : "lerp"); // older states: lerp
+  pathPick.value = path();
   const digit = digitCanvas("decoded image at t");
   const readout = readoutTable();
   const strip = h("div", { class: "vae-strip", role: "group",
@@ -558,6 +564,7 @@ function renderInterpolation(model, el, decoder) {
   thumbs.forEach((t) => strip.append(t.canvas));
   el.append(h("div", { class: "vae-controls" }, [
     h("label", {}, ["from: ", pickA]), h("label", {}, ["to: ", pickB]),
+    h("label", {}, ["path: ", pathPick]),
     h("label", { class: "vae-t" }, ["t: ", slider])]));
   el.append(h("div", { class: "vae-row" }, [digit.canvas, readout.el]));
   el.append(strip);
@@ -566,19 +573,22 @@ function renderInterpolation(model, el, decoder) {
   let token = 0;
   async function drawPath() {
     const a = code("a"), b = code("b");
-    const logits = await decoder.decode(thumbs.map((_, k) => lerp(a, b, k / (steps - 1))));
+    const logits = await decoder.decode(
+      thumbs.map((_, k) => pathPoint(a, b, k / (steps - 1), path()).z));
     logits.forEach((l, k) => thumbs[k].draw(sigmoid(l)));
   }
   async function update() {
     const mine = ++token;
     const t = Number(slider.value);
-    const z = lerp(code("a"), code("b"), t);
+    const { z, taken } = pathPoint(code("a"), code("b"), t, path());
     const [logits] = await decoder.decode([z]);
     if (mine !== token) return;
     digit.draw(sigmoid(logits));
     const k = Math.round(t * (steps - 1));
     thumbs.forEach((th, i) => th.canvas.classList.toggle("vae-current", i === k));
-    readout.show(interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) }));
+    const pathRow = ["path", taken === path() ? PATHS[taken]
+      : `${PATHS[taken]}: the codes point in opposite directions`];
+    readout.show([pathRow, ...interpolationRows({ t, z, logPrior: standardNormalLogDensity(z) })]);
   }
   const schedule = frameScheduler(update);
   swipeSafeSlider(slider, () => { schedule(); sync(model, "t", Number(slider.value)); });
@@ -587,6 +597,8 @@ function renderInterpolation(model, el, decoder) {
     model.on(`change:${key}`, () => { pick.value = String(model.get(key)); drawPath(); schedule(); });
   }
   model.on("change:t", () => { slider.value = String(model.get("t")); schedule(); });
+  pathPick.addEventListener("change", () => sync(model, "path", pathPick.value));
+  model.on("change:path", () => { pathPick.value = path(); drawPath(); schedule(); });
   drawPath();
   update();
 }
