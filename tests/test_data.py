@@ -102,21 +102,3 @@ def test_data_root_from_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("VAE_CORE_DATA", str(tmp_path))
     assert data.resolve_root() == tmp_path
     assert data.resolve_root("/elsewhere") == data.Path("/elsewhere")
-
-
-def test_batches_drawn_ahead_on_a_thread_equal_those_drawn_in_line(monkeypatch):
-    """With several torch threads the next chunk is binarized on a worker thread; the pixels,
-    the order and the caller's generator afterwards are the same as without."""
-    from vae_core import data
-
-    p = torch.rand(3000, 16, generator=torch.Generator().manual_seed(0))
-    images = data.ImageSet(p, torch.zeros(3000, dtype=torch.int64))
-    monkeypatch.setattr(data, "CHUNK_PIXELS", 64 * 16 * 3)  # several chunks
-    runs = {}
-    for ahead in (False, True):
-        monkeypatch.setattr(data.ImageSet, "_prefetch", lambda self, ahead=ahead: ahead)
-        g = torch.Generator().manual_seed(5)
-        runs[ahead] = (torch.cat(list(images.batches(64, g))), torch.rand(3, generator=g))
-    assert torch.equal(runs[True][0], runs[False][0])
-    assert torch.equal(runs[True][1], runs[False][1])
-    assert runs[True][0].shape == (3000, 16) and set(runs[True][0].unique().tolist()) == {0, 1}

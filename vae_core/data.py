@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,42 +170,12 @@ class ImageSet:
         # Rows are gathered (and binarized) a chunk of batches at a time, one call each instead
         # of one per batch; each batch is a view of the chunk.
         chunk = batch_size * max(1, CHUNK_PIXELS // (batch_size * self.images.shape[1]))
-        firsts = range(0, stop, chunk)
-
-        def rows(first: int, pixels: torch.Generator | None) -> Tensor:  # (C, D)
-            picked = self.images[order[first : min(first + chunk, stop)]]
-            return picked if pixels is None else torch.bernoulli(picked, generator=pixels)
-
-        pixels = _pixel_generator(generator) if binarize else None
-        for part in _ahead(firsts, lambda first: rows(first, pixels), self._prefetch()):
-            for start in range(0, part.shape[0], batch_size):
-                yield part[start : start + batch_size]  # (B, D)
-
-    def _prefetch(self) -> bool:
-        """Draw the next chunk on a second core while this one trains: on a CPU, with more
-        than one torch thread (with one, the figures stay those of one core)."""
-        return self.images.device.type == "cpu" and torch.get_num_threads() > 1
-
-
-def _pixel_generator(generator: torch.Generator) -> torch.Generator:
-    """A generator for the binarization alone, seeded by one draw from `generator`: the
-    pixels do not depend on whether they were drawn ahead on another thread."""
-    seed = torch.randint(0, 2**62, (1,), generator=generator, device=generator.device)
-    return torch.Generator(device=generator.device).manual_seed(int(seed))
-
-
-def _ahead(keys: range, make, prefetch: bool) -> Iterator[Tensor]:
-    """make(k) for each k in order; with `prefetch`, the next one is made on a worker
-    thread while the caller uses the current one (torch releases the GIL while it works)."""
-    if not prefetch or len(keys) < 2:
-        yield from (make(k) for k in keys)
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="vae_core-batches") as pool:
-        pending = pool.submit(make, keys[0])
-        for k in keys[1:]:
-            current, pending = pending.result(), pool.submit(make, k)
-            yield current
-        yield pending.result()
+        for first in range(0, stop, chunk):
+            rows = self.images[order[first : min(first + chunk, stop)]]  # (C, D)
+            if binarize:
+                rows = torch.bernoulli(rows, generator=generator)
+            for start in range(0, rows.shape[0], batch_size):
+                yield rows[start : start + batch_size]  # (B, D)
 
 
 def load(
