@@ -28,7 +28,7 @@ export default [
     },
   },
   {
-    files: ["tests/js/**", "esbuild.config.mjs", "eslint.config.mjs"],
+    files: ["tests/js/**", "esbuild.config.mjs", "eslint.config.mjs", "book/_ext/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
   },
   {

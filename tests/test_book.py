@@ -233,6 +233,36 @@ def test_no_page_blocks_on_scripts_it_does_not_need(built_book):
             assert not blocking, f"{rel}: render-blocking scripts {blocking}"
 
 
+def _installed_theme_css() -> Path:
+    import pydata_sphinx_theme
+
+    static = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
+    return static / "styles" / "pydata-sphinx-theme.css"
+
+
+def test_stylesheets_hold_only_rules_the_pages_use(built_book):
+    """The theme's 397 kB stylesheet is purged of rules no page uses (book/_ext/purge_css.mjs),
+    yet every rule of a class some page uses is still there; no stylesheet chain (theme.css
+    @importing basic.css) and no script preload competes with the first paint."""
+    used = set()
+    for page in _site_pages(built_book.html):
+        text = page.read_text()
+        rel = page.relative_to(built_book.html).as_posix()
+        assert "styles/theme.css" not in text, f"{rel}: theme.css @imports basic.css"
+        assert not re.search(r'<link rel="preload" as="script"', text), rel
+        for classes in re.findall(r'class="([^"]+)"', text):
+            used.update(classes.split())
+    original = _installed_theme_css().read_text()
+    purged = (built_book.html / "_static" / "styles" / "pydata-sphinx-theme.css").read_text()
+    assert len(purged) < 0.4 * len(original), (len(purged), len(original))
+    single_class = set(re.findall(r"(?:^|[},])\s*\.([A-Za-z][\w-]*)\s*[{,]", original, re.M))
+    kept = {c for c in single_class & used if re.search(rf"\.{re.escape(c)}(?![\w-])", purged)}
+    assert len(single_class & used) > 30
+    assert kept == single_class & used, sorted(single_class & used - kept)[:20]
+    assert re.search(r"(?:^|})\s*:focus-visible\s*\{", purged), "the focus outline went"
+    assert re.search(r"html\[data-theme=dark\]", purged), "dark mode's rules went"
+
+
 def test_launch_and_download_buttons_only_on_chapters(built_book):
     chapters = set(chapter_files())
     for page in _site_pages(built_book.html):
