@@ -105,7 +105,7 @@ def main() -> None:
     if "book" in parts:
         results["book"] = book_build.run()
     if "lighthouse" in parts:  # after "book", which leaves a fresh _build/html
-        results["lighthouse"] = lighthouse.run(runs=1 if args.quick else 3)
+        results["lighthouse"] = lighthouse.run(runs=1 if args.quick else 5)
     results["machine"] = {
         "python": platform.python_version(),
         "torch": torch.__version__,

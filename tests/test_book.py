@@ -263,6 +263,21 @@ def test_stylesheets_hold_only_rules_the_pages_use(built_book):
     assert re.search(r"html\[data-theme=dark\]", purged), "dark mode's rules went"
 
 
+def test_the_theme_does_not_measure_every_box_at_load(built_book):
+    """pydata-sphinx-theme's all-at-once tab-stop pass is removed from its script (book.js
+    sets the tab stops lazily; tests/test_site_browser.py checks them)."""
+    sys.path.insert(0, str(REPO / "book" / "_ext"))
+    try:
+        import book_assets
+    finally:
+        sys.path.pop(0)
+    script = (built_book.html / "_static" / book_assets.THEME_SCRIPT).read_text()
+    assert book_assets.THEME_TAB_STOPS_DONE in script
+    assert not book_assets.THEME_TAB_STOPS_CALL.search(script)
+    book_js = (built_book.html / "_static" / "book.js").read_text()
+    assert '".nboutput > .output_area"' in book_js
+
+
 def test_launch_and_download_buttons_only_on_chapters(built_book):
     chapters = set(chapter_files())
     for page in _site_pages(built_book.html):

@@ -357,6 +357,11 @@ _EMPTY_ALT = {"", "image", "figure", "png", "output", "plot", "img", "picture"}
 
 _LAYOUT_JS = """async () => {
   await document.fonts.ready;
+  // The browser skips laying out the parts of a long page far from the screen (book.css);
+  // measure all of them as a reader scrolling down sees them.
+  const all = document.createElement('style');
+  all.textContent = '.bd-article section { content-visibility: visible !important; }';
+  document.head.appendChild(all);
   const root = document.documentElement;
   const vw = root.clientWidth;
   const article = document.querySelector('.bd-article') || document.body;
@@ -528,3 +533,47 @@ def test_search_snippets_show_no_raw_latex(site, browser):
     context.close()
     raw = [s for s in snippets if re.search(r"\\[a-zA-Z]+|_\{|\^\{", s)]
     assert not raw, raw[:3]
+
+
+def _tab_stops(page, selector: str) -> tuple[dict, list]:
+    """Scroll each box matching ``selector`` into view; count wide and fitting boxes and list
+    those whose tab stop does not match (book/_static/book.js sets them as boxes near)."""
+    boxes = page.locator(selector)
+    seen = {"wide": 0, "fits": 0}
+    wrong = []
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        if not box.evaluate("b => b.checkVisibility()"):
+            continue  # in a closed "Show code" box: measured once the reader opens it
+        box.scroll_into_view_if_needed()
+        page.wait_for_timeout(50)  # the observer reports on the next frames
+        state = box.evaluate(
+            """b => ({wide: b.scrollWidth > b.clientWidth + 1, tab: b.getAttribute('tabindex'),
+                      role: b.getAttribute('role'), math: b.matches('.katex-display'),
+                      text: b.textContent.slice(0, 40)})"""
+        )
+        seen["wide" if state["wide"] else "fits"] += 1
+        if state["math"]:
+            ok = state["wide"] == (state["tab"] == "0" and state["role"] == "region")
+        else:
+            ok = state["tab"] == ("0" if state["wide"] else "-1")
+        if not ok:
+            wrong.append(state)
+    return seen, wrong
+
+
+def test_a_box_that_scrolls_sideways_gets_a_tab_stop(site, browser):
+    """At phone width, every display formula and code block wider than its box, once scrolled
+    into view, can be focused and scrolled with the keyboard (book/_static/book.js, which
+    does this for the theme's boxes too); one that fits is left out of the tab order."""
+    base, _ = site
+    context = browser.new_context(**SCREENS["phone"])
+    page = context.new_page()
+    page.goto(base + "book/notation.html", wait_until="load")
+    math_seen, math_wrong = _tab_stops(page, ".katex-display")
+    page.goto(base + "notebooks/07_kl_divergence.html", wait_until="load")
+    code_seen, code_wrong = _tab_stops(page, "pre")
+    context.close()
+    assert not math_wrong and not code_wrong, (math_wrong + code_wrong)[:3]
+    assert math_seen["wide"] >= 1 and math_seen["fits"] >= 1, math_seen
+    assert code_seen["wide"] >= 1 and code_seen["fits"] >= 1, code_seen

@@ -517,6 +517,46 @@ def purge_css(app: Sphinx, exception) -> None:
         logger.info(f"[book_assets] purged {line}")
 
 
+#: pydata-sphinx-theme's script gives every code block, output and wide table a tab stop
+#: (addTabStopsToScrollableElements) on "load", measuring all of them at once: on a long page
+#: that makes the browser lay out the whole page, the parts that book.css lets it skip until
+#: they near the screen included (on a phone, 0.3 s of blocked main thread in Lighthouse).
+#: book/_static/book.js does the same for each box as it nears the screen, so the theme's
+#: call is removed from its script. This is the call as minified in pydata-sphinx-theme
+#: 0.17.1 (pinned in requirements.txt); the build fails if it is not found.
+THEME_SCRIPT = "scripts/pydata-sphinx-theme.js"
+THEME_TAB_STOPS_CALL = re.compile(
+    r'"complete"===document\.readyState\?(\w+)\(\):window\.addEventListener\("load",\1\)'
+)
+THEME_TAB_STOPS_DONE = "void 0/*book_assets: tab stops are set by book.js*/"
+
+
+def lazy_theme_tab_stops(app: Sphinx, exception) -> None:
+    """Remove the theme's all-at-once tab-stop pass from its script (book.js does it lazily)."""
+    if exception is not None or app.builder.format != "html":
+        return
+    script = Path(app.outdir) / "_static" / THEME_SCRIPT
+    text = script.read_text(encoding="utf8")
+    if THEME_TAB_STOPS_DONE in text:
+        return
+    calls = list(THEME_TAB_STOPS_CALL.finditer(text))
+    bodies = [re.search(rf"function {m.group(1)}\(\)\{{(.{{0,400}})", text) for m in calls]
+    found = [
+        m for m, body in zip(calls, bodies) if body and ".nboutput > .output_area" in body.group(1)
+    ]
+    if len(found) != 1:
+        raise ConfigError(
+            f"{THEME_SCRIPT}: expected one call of the theme's addTabStopsToScrollableElements "
+            f"on 'load', found {len(found)}; pydata-sphinx-theme changed, so update "
+            "THEME_TAB_STOPS_CALL in book/_ext/book_assets.py and the selectors in book.js"
+        )
+    m = found[0]
+    patched = text[: m.start()] + THEME_TAB_STOPS_DONE + text[m.end() :]
+    partial = script.with_suffix(".js.patching")
+    partial.write_text(patched, encoding="utf8")
+    partial.replace(script)
+
+
 def setup(app: Sphinx) -> dict:
     # Progress bars are for people waiting at a kernel; on a static page tqdm's widget would
     # embed the whole widget manager in every page that trains. The chapters' kernels inherit this.
@@ -530,4 +570,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", tidy_page, priority=600)
     app.connect("build-finished", write_root_index, priority=400)
     app.connect("build-finished", purge_css, priority=900)
+    app.connect("build-finished", lazy_theme_tab_stops, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
