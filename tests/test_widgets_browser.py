@@ -26,6 +26,8 @@ import json
 import os
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -222,6 +224,38 @@ main {{ max-width: 730px; margin: 0 auto; padding: 0 16px; }} .spacer {{ height:
 """
 
 
+def write_widget_page(root: Path, views: list) -> None:
+    """index.html under ``root`` showing ``views`` (anywidgets), drawn by the bundle through
+    HARNESS_SHIM from a state.json holding each view's state and its decoder's (``decoders``
+    for a view with several)."""
+    models = {}
+    for v in views:
+        models[v.model_id] = v.get_state()
+        for d in getattr(v, "decoders", None) or [v.decoder]:
+            models[d.model_id] = d.get_state()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "state.json").write_text(
+        json.dumps({"models": models, "views": [v.model_id for v in views]})
+    )
+    (root / "harness.js").write_text(HARNESS_SHIM)
+    (root / "index.html").write_text(HARNESS_HTML.format())
+    for name in ("widgets.bundle.js", "widgets.css"):
+        (root / name).write_text((REPO / "vae_core" / "widgets" / name).read_text())
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Yield the base URL of ``root`` served on 127.0.0.1 (a free port) by a thread."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
 def write_harness(root: Path) -> Path:
     """A static page with one widget of each kind for the shipped models and random digits."""
     import torch
@@ -229,7 +263,6 @@ def write_harness(root: Path) -> Path:
     from vae_core import pretrained
     from vae_core.widgets import Interpolation, LatentPlane, LatentTraversal, PosteriorView
 
-    widgets_dir = REPO / "vae_core" / "widgets"
     model2, _ = pretrained.load_pretrained("mnist-z2")
     model20, _ = pretrained.load_pretrained("mnist-z20")
     gen = torch.Generator().manual_seed(0)
@@ -241,18 +274,7 @@ def write_harness(root: Path) -> Path:
         LatentTraversal(model20, images, labels, activity_images=200),
         Interpolation(model20, images, labels),
     ]
-    models = {}
-    for v in views:
-        models[v.model_id] = v.get_state()
-        models[v.decoder.model_id] = v.decoder.get_state()
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "state.json").write_text(
-        json.dumps({"models": models, "views": [v.model_id for v in views]})
-    )
-    (root / "harness.js").write_text(HARNESS_SHIM)
-    (root / "index.html").write_text(HARNESS_HTML.format())
-    for name in ("widgets.bundle.js", "widgets.css"):
-        (root / name).write_text((widgets_dir / name).read_text())
+    write_widget_page(root, views)
     # Lumino's CommandRegistry (the key handling of JupyterLab and Notebook 7), for the keys test.
     esbuild = REPO / "node_modules" / ".bin" / "esbuild"
     if not esbuild.is_file():
@@ -534,13 +556,8 @@ DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 @pytest.fixture(scope="module")
 def harness_server(tmp_path_factory):
     """Our own page (write_harness): the widgets without the book build, served on 127.0.0.1."""
-    root = write_harness(tmp_path_factory.mktemp("harness"))
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_directory(write_harness(tmp_path_factory.mktemp("harness"))) as url:
+        yield url
 
 
 @pytest.fixture(params=["harness", "book"])

@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import functools
 import gzip
-import http.server
 import json
 import statistics
-import threading
 from pathlib import Path
 from urllib.parse import unquote, urlparse, urlsplit
 
@@ -29,16 +27,14 @@ import pytest
 import test_widgets_browser
 from test_widgets_browser import (
     DESKTOP,
-    HARNESS_HTML,
-    HARNESS_SHIM,
     PHONE,
-    REPO,
     Page,
-    _QuietHandler,
     reveal_widgets,
+    serve_directory,
     settle,
     touch_path,
     vertical_swipe,
+    write_widget_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -82,26 +78,14 @@ def expected_pixels(index: int) -> tuple[np.ndarray, np.ndarray]:
 
 def write_beta_harness(root: Path) -> Path:
     """A static page with the explorer alone, rendered by the bundle (test_widgets_browser's shim)."""
-    w = explorer()
-    models = {w.model_id: w.get_state()} | {d.model_id: d.get_state() for d in w.decoders}
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "state.json").write_text(json.dumps({"models": models, "views": [w.model_id]}))
-    (root / "harness.js").write_text(HARNESS_SHIM)
-    (root / "index.html").write_text(HARNESS_HTML.format())
-    for name in ("widgets.bundle.js", "widgets.css"):
-        (root / name).write_text((REPO / "vae_core" / "widgets" / name).read_text())
+    write_widget_page(root, [explorer()])
     return root
 
 
 @pytest.fixture(scope="module")
 def beta_harness(tmp_path_factory):
-    root = write_beta_harness(tmp_path_factory.mktemp("beta-harness"))
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_directory(write_beta_harness(tmp_path_factory.mktemp("beta-harness"))) as url:
+        yield url
 
 
 def open_explorer(browser, base: str, path: str, **options) -> Page:

@@ -11,24 +11,18 @@ the page (no timing is asserted).
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
 import statistics
-import threading
 from pathlib import Path
 
 import pytest
 import test_widgets_browser as shared
 from test_widgets_browser import (
     DESKTOP,
-    HARNESS_HTML,
-    HARNESS_SHIM,
     PHONE,
-    REPO,
     Page,
-    _QuietHandler,
+    serve_directory,
     settle,
+    write_widget_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,16 +42,7 @@ def write_fitq_page(root: Path):
     model, _ = pretrained.load_pretrained("mnist-z2")
     test = data.load("test")
     widget = FitQ(model, test.binarized(seed=0), test.labels, digit_index=DIGIT)
-    models = {
-        widget.model_id: widget.get_state(),
-        widget.decoder.model_id: widget.decoder.get_state(),
-    }
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "state.json").write_text(json.dumps({"models": models, "views": [widget.model_id]}))
-    (root / "harness.js").write_text(HARNESS_SHIM)
-    (root / "index.html").write_text(HARNESS_HTML.format())
-    for name in ("widgets.bundle.js", "widgets.css"):
-        (root / name).write_text((REPO / "vae_core" / "widgets" / name).read_text())
+    write_widget_page(root, [widget])
     return widget
 
 
@@ -65,12 +50,8 @@ def write_fitq_page(root: Path):
 def fitq_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("fitq")
     widget = write_fitq_page(root)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", widget
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_directory(root) as url:
+        yield url, widget
 
 
 def open_fitq(browser, site, **options) -> Page:

@@ -6,23 +6,18 @@ switch to the redrawn image (input to redraw), measured in the page."""
 
 from __future__ import annotations
 
-import functools
-import http.server
-import json
-import threading
 from pathlib import Path
 
 import pytest
 from test_widgets_browser import (  # noqa: F401 (browser: a fixture, used by name)
     DESKTOP,
-    HARNESS_HTML,
-    HARNESS_SHIM,
     REPO,
     Page,
-    _QuietHandler,
     browser,
+    serve_directory,
     settle,
     snapshot,
+    write_widget_page,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -58,25 +53,14 @@ def write_page(root: Path, mnist_test) -> Path:
     model20, _ = pretrained.load_pretrained("mnist-z20")
     images, labels = mnist_test.images[:2000], mnist_test.labels[:2000]
     view = Interpolation(model20, images, labels, a=3, b=8)
-    models = {view.model_id: view.get_state(), view.decoder.model_id: view.decoder.get_state()}
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "state.json").write_text(json.dumps({"models": models, "views": [view.model_id]}))
-    (root / "harness.js").write_text(HARNESS_SHIM)
-    (root / "index.html").write_text(HARNESS_HTML.format())
-    for name in ("widgets.bundle.js", "widgets.css"):
-        (root / name).write_text((REPO / "vae_core" / "widgets" / name).read_text())
+    write_widget_page(root, [view])
     return root
 
 
 @pytest.fixture(scope="module")
 def slerp_server(tmp_path_factory, mnist_test):
-    root = write_page(tmp_path_factory.mktemp("slerp"), mnist_test)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_directory(write_page(tmp_path_factory.mktemp("slerp"), mnist_test)) as url:
+        yield url
 
 
 @pytest.fixture
